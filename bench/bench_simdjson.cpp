@@ -1,0 +1,3 @@
+// placeholder
+extern "C" int bench_simdjson_placeholder(void);
+int bench_simdjson_placeholder(void) { return 0; }

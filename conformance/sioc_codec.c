@@ -1,0 +1,1 @@
+typedef int sioc_placeholder_sioc_codec;

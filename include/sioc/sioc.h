@@ -1,0 +1,9 @@
+/* sioc/sioc.h - includes every public header of sioc. */
+#ifndef SIOC_SIOC_H
+#define SIOC_SIOC_H
+
+#include "sioc/base.h"
+#include "sioc/eio.h"
+#include "sioc/json.h"
+
+#endif /* SIOC_SIOC_H */
