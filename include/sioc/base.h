@@ -35,7 +35,7 @@ extern "C" {
  *
  * A code never changes meaning once released; docs/errors.md lists them all.
  * Ranges: -1..-99 general, -100..-199 Engine.IO codec, -200..-299 JSON,
- * -300..-399 reserved for the Socket.IO codec, -400.. for the session layer.
+ * -300..-399 Socket.IO codec (named SIO_ERR_*), -400.. the session layer.
  * Codes at or below EIO_ERR_FATAL (none yet) leave an object unusable.
  */
 typedef enum eio_error {
@@ -46,6 +46,7 @@ typedef enum eio_error {
     EIO_ERR_NOMEM = -2,              /**< the allocator (or a fixed arena) is exhausted */
     EIO_ERR_BUFFER_TOO_SMALL = -3,   /**< an output buffer is too small; the size needed is reported */
     EIO_ERR_LIMIT = -4,              /**< a configured limit (other than the specific ones below) was hit */
+    EIO_ERR_UNSUPPORTED = -5,        /**< a feature this build of sioc does not include (e.g. msgpack) */
 
     /* Engine.IO codec */
     EIO_ERR_EMPTY_PACKET = -100,        /**< a packet with no type (empty frame or empty record) */
@@ -75,6 +76,33 @@ typedef enum eio_error {
     EIO_ERR_JSON_TOO_LARGE = -208,      /**< input longer than eio_json_options.max_size */
     EIO_ERR_JSON_TRAILING = -209,       /**< something other than white space after the value */
     EIO_ERR_JSON_INVALID_UTF8 = -210,   /**< the input is not valid UTF-8 */
+
+    /* Socket.IO codec */
+    SIO_ERR_INVALID_TYPE = -300,        /**< packet type not 0-6 (msgpack: not an integer 0-4) */
+    SIO_ERR_BAD_ATTACHMENTS = -301,     /**< BINARY_*: attachment count missing, not decimal, 0, or no '-' */
+    SIO_ERR_TOO_MANY_ATTACHMENTS = -302,/**< attachment count over sio_limits.max_attachments */
+    SIO_ERR_BAD_NAMESPACE = -303,       /**< namespace not starting with '/', not a string, or not valid UTF-8 */
+    SIO_ERR_NAMESPACE_TOO_LONG = -304,  /**< namespace longer than sio_limits.max_namespace */
+    SIO_ERR_BAD_ACK_ID = -305,          /**< ack id not a non-negative integer <= 2^53-1 */
+    SIO_ERR_MISSING_PAYLOAD = -306,     /**< EVENT/ACK/CONNECT_ERROR without the payload they require */
+    SIO_ERR_EVENT_NOT_ARRAY = -307,     /**< EVENT payload not an array */
+    SIO_ERR_EVENT_EMPTY = -308,         /**< EVENT payload an empty array */
+    SIO_ERR_EVENT_NAME = -309,          /**< EVENT name (first element) neither a string nor a number */
+    SIO_ERR_EVENT_RESERVED = -310,      /**< EVENT name is reserved (connect, disconnect, ...) */
+    SIO_ERR_ACK_NOT_ARRAY = -311,       /**< ACK payload not an array */
+    SIO_ERR_CONNECT_NOT_OBJECT = -312,  /**< CONNECT payload present but not an object */
+    SIO_ERR_DISCONNECT_PAYLOAD = -313,  /**< DISCONNECT with a payload */
+    SIO_ERR_CONNECT_ERROR_PAYLOAD = -314,/**< CONNECT_ERROR payload neither a string nor an object */
+    SIO_ERR_BAD_PLACEHOLDER = -315,     /**< placeholder `num` not an integer in [0, attachments) */
+    SIO_ERR_UNEXPECTED_TEXT = -316,     /**< a text packet while binary attachments are pending */
+    SIO_ERR_UNEXPECTED_BINARY = -317,   /**< a binary message while no attachment is pending */
+    SIO_ERR_ATTACHMENT_TOO_LARGE = -318,/**< an attachment, or all of them, over the configured limit */
+    SIO_ERR_PACKET_TOO_LARGE = -319,    /**< the encoded packet over sio_limits.max_packet */
+    SIO_ERR_MSGPACK_INVALID = -320,     /**< msgpack bytes malformed or truncated */
+    SIO_ERR_MSGPACK_NOT_MAP = -321,     /**< msgpack packet not a map */
+    SIO_ERR_MSGPACK_TRAILING = -322,    /**< bytes after the msgpack packet */
+    SIO_ERR_MSGPACK_UNSUPPORTED = -323, /**< msgpack value sioc cannot represent (ext type other than 0, non-string map key) */
+    SIO_ERR_DEPTH = -324,               /**< payload nesting over sio_limits.max_depth */
 } eio_error;
 
 /**

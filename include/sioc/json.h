@@ -31,6 +31,16 @@ typedef enum eio_json_type {
     EIO_JSON_STRING = 4,
     EIO_JSON_ARRAY = 5,
     EIO_JSON_OBJECT = 6,
+    /** Raw bytes (u.str.ptr/len): Socket.IO binary attachments and msgpack
+        bin values. Never produced by the JSON reader. eio_json_write writes
+        the Nth binary node met in document order as the Socket.IO
+        placeholder {"_placeholder":true,"num":N}. */
+    EIO_JSON_BINARY = 7,
+    /** JavaScript's undefined (msgpack ext 0, as notepack.io writes it).
+        Never produced by the JSON reader. eio_json_write, as JSON.stringify,
+        writes it as null inside arrays and omits object members holding it;
+        a root undefined writes nothing. */
+    EIO_JSON_UNDEFINED = 8,
 } eio_json_type;
 
 /** eio_json.flags: the string (or key) was decoded into the arena, not in the input. */
@@ -125,8 +135,8 @@ SIOC_API const eio_json *eio_json_at(const eio_json *arr, size_t index);
 
 /**
  * Deep equality: same types and values (INT and DOUBLE compare by numeric
- * value), arrays element by element, objects as maps (order-insensitive,
- * last duplicate wins).
+ * value, BINARY by bytes), arrays element by element, objects as maps
+ * (order-insensitive, last duplicate wins).
  */
 SIOC_API bool eio_json_equal(const eio_json *a, const eio_json *b);
 
@@ -140,6 +150,9 @@ SIOC_API eio_json *eio_json_new_bool(eio_arena *arena, bool b);
 SIOC_API eio_json *eio_json_new_int(eio_arena *arena, int64_t i);
 SIOC_API eio_json *eio_json_new_double(eio_arena *arena, double d);
 SIOC_API eio_json *eio_json_new_string(eio_arena *arena, const char *s, size_t len);
+/** Binary node pointing at `data` (not copied: it must outlive the tree). */
+SIOC_API eio_json *eio_json_new_binary(eio_arena *arena, const uint8_t *data, size_t len);
+SIOC_API eio_json *eio_json_new_undefined(eio_arena *arena);
 SIOC_API eio_json *eio_json_new_array(eio_arena *arena);
 SIOC_API eio_json *eio_json_new_object(eio_arena *arena);
 

@@ -5,5 +5,7 @@
 #include "sioc/base.h"
 #include "sioc/eio.h"
 #include "sioc/json.h"
+#include "sioc/sio.h"
+#include "sioc/sio_msgpack.h"
 
 #endif /* SIOC_SIOC_H */
