@@ -1,0 +1,63 @@
+/*
+ * sioc_cli.h - what the verbs of the sioc command line share: the verb
+ * table entry, option parsing helpers and the exit statuses.
+ *
+ * A verb is one file defining one `const sioc_verb`; sioc_main.c lists the
+ * verbs and dispatches on argv[1]. Each verb parses its own options with
+ * the helpers below and prints its own --help text.
+ */
+#ifndef SIOC_CLI_H
+#define SIOC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** Exit statuses shared by every verb. */
+#define SIOC_EXIT_OK 0      /**< success */
+#define SIOC_EXIT_INPUT 1   /**< bad input data: one error line was printed on stdout */
+#define SIOC_EXIT_USAGE 2   /**< bad command line or an I/O failure: message on stderr */
+
+/** One verb of the command line. */
+typedef struct sioc_verb {
+    const char *name;    /**< what follows `sioc` on the command line */
+    const char *summary; /**< one line for `sioc --help` */
+    /** Runs the verb; argv[0] is the verb name. Returns an exit status. */
+    int (*run)(int argc, char **argv);
+} sioc_verb;
+
+extern const sioc_verb sioc_verb_decode;
+extern const sioc_verb sioc_verb_encode;
+
+/** Program name used in messages ("sioc"). */
+#define SIOC_PROG "sioc"
+
+/**
+ * Prints "sioc VERB: <message>" and a hint to use --help on stderr.
+ * Returns SIOC_EXIT_USAGE so callers can `return sioc_usage_error(...)`.
+ */
+int sioc_usage_error(const char *verb, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/**
+ * Matches argv[*i] against option `name` (e.g. "--eio"), accepting both
+ * `--eio 4` and `--eio=4`. Returns 1 and sets `*value` (advancing `*i`
+ * past a separate value) on a match, 0 if argv[*i] is another option, and
+ * -1 after reporting a usage error when the value is missing.
+ */
+int sioc_opt_value(const char *verb, int argc, char **argv, int *i, const char *name,
+                   const char **value);
+
+/** True if argv[i] is exactly the flag `name` (no value). */
+bool sioc_opt_flag(const char *arg, const char *name);
+
+/**
+ * Parses a decimal size in [min, max]. Returns 0, or reports a usage
+ * error for option `name` and returns -1.
+ */
+int sioc_parse_size(const char *verb, const char *name, const char *text, size_t min,
+                    size_t max, size_t *out);
+
+#endif /* SIOC_CLI_H */
