@@ -1,2 +1,570 @@
-/* placeholder: not implemented yet */
-typedef int sioc_placeholder_eio_json_write;
+/*
+ * JSON writer (sioc/json.h): the bytes JSON.stringify would produce for the
+ * JavaScript value the tree stands for.
+ *
+ * Two JavaScript object rules shape the output: a key given twice keeps its
+ * first position and its last value, and keys that are array indices
+ * ("0".."4294967294") come first in ascending numeric order. Objects that
+ * need neither rule (the usual case, found by a cheap pre-pass) are written
+ * straight through.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "eio_json_internal.h"
+
+typedef struct wbuf {
+    char *out;
+    size_t cap;
+    size_t pos;
+    uint64_t nbin; /* binary placeholders written so far */
+} wbuf;
+
+static inline void put(wbuf *w, const void *s, size_t n)
+{
+    if (w->pos < w->cap) {
+        size_t room = w->cap - w->pos;
+        memcpy(w->out + w->pos, s, n < room ? n : room);
+    }
+    w->pos += n;
+}
+
+static inline void put_ch(wbuf *w, char c)
+{
+    if (w->pos < w->cap) {
+        w->out[w->pos] = c;
+    }
+    w->pos++;
+}
+
+/* First byte in [p, end) that JSON.stringify escapes: '"', '\\' or a control. */
+static inline const uint8_t *scan_escape(const uint8_t *p, const uint8_t *end)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i bslash = _mm_set1_epi8('\\');
+    const __m128i ctl = _mm_set1_epi8(0x1F);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+        int bits = _mm_movemask_epi8(m);
+        if (bits != 0) {
+            return p + __builtin_ctz((unsigned)bits);
+        }
+        p += 16;
+    }
+#endif
+    while (p < end) {
+        uint8_t c = *p;
+        if (c == '"' || c == '\\' || c < 0x20) {
+            return p;
+        }
+        p++;
+    }
+    return end;
+}
+
+static void put_string(wbuf *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *p = (const uint8_t *)s, *end = p + n;
+    put_ch(w, '"');
+    while (p < end) {
+        const uint8_t *q = scan_escape(p, end);
+        put(w, p, (size_t)(q - p));
+        if (q == end) {
+            break;
+        }
+        uint8_t c = *q;
+        char e[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t el = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u';
+            e[2] = '0';
+            e[3] = '0';
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            el = 6;
+            break;
+        }
+        put(w, e, el);
+        p = q + 1;
+    }
+    put_ch(w, '"');
+}
+
+static size_t format_u64(uint64_t v, char *out)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = tmp[n - 1 - i];
+    }
+    return n;
+}
+
+static size_t format_i64(int64_t v, char *out)
+{
+    if (v < 0) {
+        out[0] = '-';
+        return 1 + format_u64((uint64_t)0 - (uint64_t)v, out + 1);
+    }
+    return format_u64((uint64_t)v, out);
+}
+
+static const double pow10_exact[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* The double nearest to digits[0..k) x 10^(e10 - k + 1), as strtod rounds. */
+static double digits_value(const char *digits, int k, int e10)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < k; i++) {
+        m = m * 10 + (uint64_t)(digits[i] - '0');
+    }
+    int e = e10 - k + 1;
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    if (m <= (UINT64_C(1) << 53) && e >= -22 && e <= 22) {
+        double v = (double)m;
+        return e < 0 ? v / pow10_exact[-e] : v * pow10_exact[e];
+    }
+#endif
+    /* No decimal point, so the locale cannot matter. */
+    char buf[48];
+    int n = snprintf(buf, sizeof buf, "%llue%d", (unsigned long long)m, e);
+    (void)n;
+    return strtod(buf, NULL);
+}
+
+/*
+ * Splits "%.*e" output into its digits and decimal exponent, whatever
+ * character the locale uses as decimal point.
+ */
+static int split_e(const char *buf, char *digits, int *e10)
+{
+    int k = 0;
+    const char *p = buf;
+    for (; *p != '\0' && *p != 'e' && *p != 'E'; p++) {
+        if (*p >= '0' && *p <= '9') {
+            digits[k++] = *p;
+        }
+    }
+    *e10 = *p ? atoi(p + 1) : 0;
+    return k;
+}
+
+/* Adds one unit in the last place of digits[0..k); returns the carry-out. */
+static bool digits_increment(char *digits, int k)
+{
+    for (int i = k - 1; i >= 0; i--) {
+        if (digits[i] != '9') {
+            digits[i]++;
+            return false;
+        }
+        digits[i] = '0';
+    }
+    digits[0] = '1';
+    return true;
+}
+
+/*
+ * The shortest digit string that reads back as d (d > 0, finite), the one
+ * nearest to d among those of that length, as ECMAScript's Number::toString
+ * requires. Returns the digit count; *e10 is the exponent of the first digit.
+ */
+static int shortest_digits(double d, char *out, int *e10)
+{
+    char buf[64];
+    char full[20];
+    int fe;
+    snprintf(buf, sizeof buf, "%.16e", d);
+    int fk = split_e(buf, full, &fe);
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    /* Only at a power of two is the rounding interval lopsided, so only
+     * there can the nearest candidate miss while its other neighbour reads
+     * back. */
+    bool pow2 = (bits & ((UINT64_C(1) << 52) - 1)) == 0 && (bits >> 52) > 1;
+    for (int k = 1; k < fk; k++) {
+        char cand[20];
+        int ce = fe;
+        memcpy(cand, full, (size_t)k);
+        /* Round the 17 correct digits to k. A tail of exactly 5000... may
+         * be a rounding artifact of the 17-digit form, so ask printf. */
+        bool tie = full[k] == '5';
+        for (int i = k + 1; i < fk && tie; i++) {
+            tie = full[i] == '0';
+        }
+        bool up;
+        if (tie) {
+            char b2[64];
+            snprintf(b2, sizeof b2, "%.*e", k - 1, d);
+            int ek;
+            (void)split_e(b2, cand, &ek);
+            up = ek > fe || memcmp(cand, full, (size_t)k) != 0;
+            ce = ek;
+        } else {
+            up = full[k] >= '5';
+            if (up && digits_increment(cand, k)) {
+                ce++;
+            }
+        }
+        if (digits_value(cand, k, ce) == d) {
+            memcpy(out, cand, (size_t)k);
+            *e10 = ce;
+            return k;
+        }
+        if (pow2) {
+            /* The other neighbour at this length. */
+            char alt[20];
+            int ae = fe;
+            memcpy(alt, full, (size_t)k);
+            if (!up && digits_increment(alt, k)) {
+                ae++;
+            }
+            if (digits_value(alt, k, ae) == d) {
+                memcpy(out, alt, (size_t)k);
+                *e10 = ae;
+                return k;
+            }
+        }
+    }
+    /* 17 digits always read back; drop trailing zeros. */
+    while (fk > 1 && full[fk - 1] == '0') {
+        fk--;
+    }
+    memcpy(out, full, (size_t)fk);
+    *e10 = fe;
+    return fk;
+}
+
+size_t eio_json_format_double(double d, char *out)
+{
+    if (isnan(d) || isinf(d)) {
+        memcpy(out, "null", 4);
+        return 4;
+    }
+    if (d == 0) {
+        out[0] = '0'; /* -0 too */
+        return 1;
+    }
+    char *o = out;
+    if (d < 0) {
+        *o++ = '-';
+        d = -d;
+    }
+    if (d < 9007199254740992.0 && (double)(uint64_t)d == d) {
+        return (size_t)(o - out) + format_u64((uint64_t)d, o);
+    }
+    char s[20];
+    int e10;
+    int k = shortest_digits(d, s, &e10);
+    int n = e10 + 1;
+    if (k <= n && n <= 21) {
+        memcpy(o, s, (size_t)k);
+        o += k;
+        for (int i = k; i < n; i++) {
+            *o++ = '0';
+        }
+    } else if (0 < n && n <= 21) {
+        memcpy(o, s, (size_t)n);
+        o += n;
+        *o++ = '.';
+        memcpy(o, s + n, (size_t)(k - n));
+        o += k - n;
+    } else if (-6 < n && n <= 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -n; i++) {
+            *o++ = '0';
+        }
+        memcpy(o, s, (size_t)k);
+        o += k;
+    } else {
+        *o++ = s[0];
+        if (k > 1) {
+            *o++ = '.';
+            memcpy(o, s + 1, (size_t)(k - 1));
+            o += k - 1;
+        }
+        *o++ = 'e';
+        int x = n - 1;
+        *o++ = x < 0 ? '-' : '+';
+        o += format_u64((uint64_t)(x < 0 ? -x : x), o);
+    }
+    return (size_t)(o - out);
+}
+
+bool eio_jsoni_array_index(const char *key, size_t len, uint32_t *value)
+{
+    if (len == 0 || len > 10 || key[0] < '0' || key[0] > '9' || (key[0] == '0' && len > 1)) {
+        return false;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(uint8_t)key[i] - '0';
+        if (d > 9) {
+            return false;
+        }
+        v = v * 10 + d;
+    }
+    if (v > UINT64_C(4294967294)) {
+        return false;
+    }
+    *value = (uint32_t)v;
+    return true;
+}
+
+/* Frame of the explicit stack: one open array or object. */
+typedef struct wframe {
+    const eio_json *c;    /* the container */
+    const eio_json *m;    /* next member to look at */
+    uint32_t last_index;  /* reordered objects: last index key written */
+    uint8_t mode;         /* MODE_* */
+    uint8_t first;        /* nothing written inside yet */
+    uint8_t have_index;   /* reordered objects: an index key was taken */
+} wframe;
+
+enum { MODE_PLAIN, MODE_INDEX, MODE_NAMED };
+
+#define WSTACK 256
+
+static uint32_t key_hash(const eio_json *m)
+{
+    uint32_t h = 2166136261u ^ m->key_len;
+    size_t n = m->key_len < 16 ? m->key_len : 16;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (uint8_t)m->key[i]) * 16777619u;
+    }
+    return h;
+}
+
+/* Whether obj needs the JavaScript reordering (index keys or duplicates). */
+static bool needs_reorder(const eio_json *obj)
+{
+    if (obj->u.c.count < 2) {
+        const eio_json *m = obj->u.c.first;
+        uint32_t iv;
+        return m != NULL && eio_jsoni_array_index(m->key, m->key_len, &iv);
+    }
+    uint64_t bloom[16] = {0};
+    for (const eio_json *m = obj->u.c.first; m != NULL; m = m->next) {
+        uint32_t iv;
+        if (m->key_len > 0 && m->key[0] >= '0' && m->key[0] <= '9' &&
+            eio_jsoni_array_index(m->key, m->key_len, &iv)) {
+            return true;
+        }
+        uint32_t h = key_hash(m) & 1023u;
+        uint64_t bit = UINT64_C(1) << (h & 63);
+        if (bloom[h >> 6] & bit) {
+            for (const eio_json *x = obj->u.c.first; x != m; x = x->next) {
+                if (eio_jsoni_key_eq(x, m)) {
+                    return true;
+                }
+            }
+        }
+        bloom[h >> 6] |= bit;
+    }
+    return false;
+}
+
+/* The last member of obj whose key equals m's (m itself when unique). */
+static const eio_json *last_with_key(const eio_json *m)
+{
+    const eio_json *found = m;
+    for (const eio_json *x = m->next; x != NULL; x = x->next) {
+        if (eio_jsoni_key_eq(x, m)) {
+            found = x;
+        }
+    }
+    return found;
+}
+
+/* Next member to write from frame f, or NULL when the container is done.
+ * *kp receives the member that carries the key to print. */
+static const eio_json *frame_next(wframe *f, const eio_json **kp)
+{
+    switch (f->mode) {
+    case MODE_PLAIN: {
+        const eio_json *m = f->m;
+        if (m != NULL) {
+            f->m = m->next;
+        }
+        *kp = m;
+        return m;
+    }
+    case MODE_INDEX: {
+        const eio_json *best = NULL;
+        uint32_t best_v = 0;
+        for (const eio_json *x = f->c->u.c.first; x != NULL; x = x->next) {
+            uint32_t v;
+            if (eio_jsoni_array_index(x->key, x->key_len, &v) &&
+                (!f->have_index || v > f->last_index) && (best == NULL || v <= best_v)) {
+                best = x; /* ties: the later duplicate holds the value */
+                best_v = v;
+            }
+        }
+        if (best != NULL) {
+            f->last_index = best_v;
+            f->have_index = 1;
+            *kp = best;
+            return best;
+        }
+        f->mode = MODE_NAMED;
+        f->m = f->c->u.c.first;
+    }
+        /* fall through */
+    case MODE_NAMED:
+    default:
+        for (const eio_json *m = f->m; m != NULL; m = m->next) {
+            uint32_t v;
+            if (eio_jsoni_array_index(m->key, m->key_len, &v)) {
+                continue;
+            }
+            bool seen = false;
+            for (const eio_json *x = f->c->u.c.first; x != m; x = x->next) {
+                if (eio_jsoni_key_eq(x, m)) {
+                    seen = true;
+                    break;
+                }
+            }
+            if (seen) {
+                continue;
+            }
+            f->m = m->next;
+            *kp = m;
+            return last_with_key(m);
+        }
+        f->m = NULL;
+        return NULL;
+    }
+}
+
+static void write_scalar(wbuf *w, const eio_json *v)
+{
+    char num[EIO_JSON_NUMBER_MAX];
+    switch (v->type) {
+    case EIO_JSON_NULL:
+        put(w, "null", 4);
+        break;
+    case EIO_JSON_BOOL:
+        if (v->u.b) {
+            put(w, "true", 4);
+        } else {
+            put(w, "false", 5);
+        }
+        break;
+    case EIO_JSON_INT:
+        put(w, num, format_i64(v->u.i, num));
+        break;
+    case EIO_JSON_DOUBLE:
+        put(w, num, eio_json_format_double(v->u.d, num));
+        break;
+    case EIO_JSON_STRING:
+        put_string(w, v->u.str.ptr, v->u.str.len);
+        break;
+    case EIO_JSON_BINARY: {
+        /* Socket.IO's placeholder, numbered in the order JavaScript would
+         * enumerate the value (the order this writer follows). */
+        put(w, "{\"_placeholder\":true,\"num\":", 27);
+        put(w, num, format_u64(w->nbin++, num));
+        put_ch(w, '}');
+        break;
+    }
+    case EIO_JSON_UNDEFINED: /* in arrays; members and roots never get here */
+    default:
+        put(w, "null", 4); /* not a valid node */
+        break;
+    }
+}
+
+/* Writes v; containers deeper than WSTACK continue in a nested call, so the
+ * C stack grows by one frame per WSTACK levels. */
+static void write_value(wbuf *w, const eio_json *v)
+{
+    wframe st[WSTACK];
+    size_t sp = 0;
+    const eio_json *x = v;
+    for (;;) {
+        if (x->type == EIO_JSON_ARRAY || x->type == EIO_JSON_OBJECT) {
+            if (sp == WSTACK) {
+                write_value(w, x);
+            } else {
+                wframe *f = &st[sp++];
+                f->c = x;
+                f->m = x->u.c.first;
+                f->last_index = 0;
+                f->first = 1;
+                f->have_index = 0;
+                f->mode = MODE_PLAIN;
+                if (x->type == EIO_JSON_OBJECT && needs_reorder(x)) {
+                    f->mode = MODE_INDEX;
+                }
+                put_ch(w, x->type == EIO_JSON_ARRAY ? '[' : '{');
+            }
+        } else {
+            write_scalar(w, x);
+        }
+        x = NULL;
+        while (sp > 0) {
+            wframe *f = &st[sp - 1];
+            const eio_json *k = NULL;
+            const eio_json *nx = frame_next(f, &k);
+            if (nx != NULL) {
+                if (nx->type == EIO_JSON_UNDEFINED && f->c->type == EIO_JSON_OBJECT) {
+                    continue; /* JSON.stringify drops such members */
+                }
+                if (!f->first) {
+                    put_ch(w, ',');
+                }
+                f->first = 0;
+                if (f->c->type == EIO_JSON_OBJECT) {
+                    put_string(w, k->key, k->key_len);
+                    put_ch(w, ':');
+                }
+                x = nx;
+                break;
+            }
+            put_ch(w, f->c->type == EIO_JSON_ARRAY ? ']' : '}');
+            sp--;
+        }
+        if (x == NULL) {
+            return;
+        }
+    }
+}
+
+size_t eio_json_write(const eio_json *v, char *out, size_t cap)
+{
+    wbuf w = {out, out != NULL ? cap : 0, 0, 0};
+    if (v == NULL) {
+        put(&w, "null", 4);
+        return w.pos;
+    }
+    if (v->type == EIO_JSON_UNDEFINED) {
+        return 0; /* JSON.stringify(undefined) is no text at all */
+    }
+    write_value(&w, v);
+    return w.pos;
+}
