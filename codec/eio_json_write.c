@@ -259,6 +259,46 @@ static int shortest_digits(double d, char *out, int *e10)
     return fk;
 }
 
+/*
+ * Fast path for the common case of a number with few decimals (3.14,
+ * 0.05): the smallest k such that m = round(d * 10^k) reads back as d, for
+ * m < 10^15. Both m and 10^k are exact doubles, so m / 10^k is the
+ * correctly rounded value of the decimal m x 10^-k, which is what strtod
+ * would return: the test is exact. Below 10^15 the product's rounding error
+ * (at most 1/8) cannot move round() to a neighbouring integer that also
+ * reads back, so no shorter or nearer string is missed; the first k found
+ * gives the fewest digits. Returns the digit count, or 0 to fall back.
+ */
+static int short_decimal_digits(double d, char *out, int *e10)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    if (!(d >= 1e-7 && d < 1e15)) {
+        return 0;
+    }
+    for (int k = 1; k <= 15; k++) {
+        double p = d * pow10_exact[k];
+        if (p >= 1e15) {
+            return 0;
+        }
+        uint64_t m = (uint64_t)(p + 0.5);
+        if ((double)m / pow10_exact[k] == d && m != 0) {
+            while (m % 10 == 0) {
+                m /= 10;
+                k--;
+            }
+            int len = (int)format_u64(m, out);
+            *e10 = len - 1 - k;
+            return len;
+        }
+    }
+#else
+    (void)d;
+    (void)out;
+    (void)e10;
+#endif
+    return 0;
+}
+
 size_t eio_json_format_double(double d, char *out)
 {
     if (isnan(d) || isinf(d)) {
@@ -279,7 +319,10 @@ size_t eio_json_format_double(double d, char *out)
     }
     char s[20];
     int e10;
-    int k = shortest_digits(d, s, &e10);
+    int k = short_decimal_digits(d, s, &e10);
+    if (k == 0) {
+        k = shortest_digits(d, s, &e10);
+    }
     int n = e10 + 1;
     if (k <= n && n <= 21) {
         memcpy(o, s, (size_t)k);

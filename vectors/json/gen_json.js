@@ -389,6 +389,18 @@ add(2.2250738585072014e-308); add(2.225073858507201e-308); add(5e-324); add(1.79
 // neighbours of the extremes
 for (let i = 1; i < 30; i++) { add(fromBits(0x7FEFFFFFFFFFFFFFn - BigInt(i))); add(fromBits(0x0010000000000000n + BigInt(i))); }
 
+// decimals of 1 to 15 significant digits at every scale the writer's fast
+// path covers (1e-7 .. 1e15), and their neighbours one ulp away, which must
+// not be mistaken for the short decimal
+for (let i = 0; i < 6000; i++) {
+  const digits = 1 + Math.floor(rnd() * 15);
+  const m = Math.floor(rnd() * 10 ** digits);
+  const x = m / 10 ** Math.floor(rnd() * 23);
+  if (x <= 0) continue;
+  add(x);
+  if (i % 3 === 0) { add(fromBits(bitsOf(x) + 1n)); add(fromBits(bitsOf(x) - 1n)); }
+}
+
 const lines = values.map((x) => bitsOf(x).toString(16).padStart(16, '0') + ' ' + String(x));
 fs.writeFileSync(path.join(__dirname, 'doubles.txt'), lines.join('\n') + '\n');
 console.log(`${out.length} cases, ${values.length} doubles`);
