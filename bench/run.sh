@@ -4,7 +4,7 @@
 #   bench/run.sh [build-dir]
 #
 # Builds a release build in build-dir (default: build-release in the source
-# tree; created with `meson setup --buildtype=release` when missing), installs
+# tree; created with `meson setup --buildtype=release -Db_lto=true` when missing), installs
 # the reference script's npm packages when missing (`npm ci` in bench/), runs
 # bench_eio, bench_json (when it was built) and bench/ref/bench_eio.js, then
 # prints a table per case and whether each target is met.
@@ -14,9 +14,10 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-"$ROOT/build-release"}
+sh "$ROOT/scripts/install-deps.sh" bench
 
 if [ ! -f "$BUILD/build.ninja" ]; then
-    meson setup "$BUILD" "$ROOT" --buildtype=release
+    meson setup "$BUILD" "$ROOT" --buildtype=release -Db_lto=true
 fi
 # Only what the benchmarks need, so a broken test elsewhere does not stop them.
 TARGETS=bench/bench_eio

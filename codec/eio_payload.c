@@ -9,6 +9,10 @@
  */
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "eio_internal.h"
 
 enum {
@@ -156,6 +160,41 @@ static int emit(eio_payload_decoder *d, eio_errinfo *err, size_t next)
     return EIO_PAYLOAD_PACKET;
 }
 
+/*
+ * Finds the first record separator in p[0..n) and tells whether every byte
+ * before it (or before n, if there is none) is ASCII. One pass does both the
+ * split and, for ASCII records, the UTF-8 check, so the common body is read
+ * once instead of twice.
+ */
+static const uint8_t *find_separator(const uint8_t *p, size_t n, bool *ascii)
+{
+    size_t i = 0;
+    uint8_t high = 0;
+#if defined(__SSE2__)
+    const __m128i sep = _mm_set1_epi8(SEPARATOR);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sep));
+        unsigned hi = (unsigned)_mm_movemask_epi8(v);
+        if (hit != 0) {
+            unsigned before = hit & (0u - hit); /* lowest set bit */
+            *ascii = high == 0 && (hi & (before - 1u)) == 0;
+            return p + i + (size_t)__builtin_ctz(hit);
+        }
+        high |= (uint8_t)(hi != 0);
+    }
+#endif
+    for (; i < n; i++) {
+        if (p[i] == SEPARATOR) {
+            *ascii = high == 0;
+            return p + i;
+        }
+        high |= (uint8_t)(p[i] & 0x80u);
+    }
+    *ascii = high == 0;
+    return NULL;
+}
+
 static int next_v4(eio_payload_decoder *d, const uint8_t *buf, size_t len, bool final,
                    eio_packet *out, eio_errinfo *err)
 {
@@ -165,7 +204,10 @@ static int next_v4(eio_payload_decoder *d, const uint8_t *buf, size_t len, bool 
     size_t avail = len - pos;
     size_t end = pos + (max_packet < avail ? max_packet + 1 : avail);
     size_t start = d->scan > pos ? d->scan : pos;
-    const uint8_t *sep = start < end ? memchr(buf + start, SEPARATOR, end - start) : NULL;
+    bool ascii = false;
+    const uint8_t *sep = start < end ? find_separator(buf + start, end - start, &ascii) : NULL;
+    /* The scan saw the whole record only when it started at the record. */
+    ascii = ascii && start == pos;
     size_t rec_end, next;
     bool last = false;
     if (sep != NULL) {
@@ -187,7 +229,7 @@ static int next_v4(eio_payload_decoder *d, const uint8_t *buf, size_t len, bool 
         return fail(d, err, EIO_ERR_EMPTY_PACKET, M_EMPTY_RECORD, pos);
     }
     eio_fail f;
-    if (eio_packet_decode_text(EIO_V4, buf + pos, rec_end - pos, false, out, &f) != 0) {
+    if (eio_packet_decode_text(EIO_V4, buf + pos, rec_end - pos, ascii, out, &f) != 0) {
         return fail_packet(d, err, &f, pos);
     }
     int rc = emit(d, err, next);
