@@ -39,6 +39,6 @@ ninja -C "$builddir/fuzz"
 meson test -C "$builddir/fuzz" --suite fuzz-run --num-processes 2 --print-errorlogs || status=1
 grep -h 'executions in' "$builddir"/fuzz/meson-logs/testlog.txt || true
 
-python3 "$root/scripts/test-summary.py" "$builddir/asan/meson-logs/testlog.json" \
+python3 "$root/scripts/test-summary.py" "$builddir/asan/meson-logs/testlog-asan.json" \
   "$builddir/fuzz/meson-logs/testlog.json" || status=1
 exit $status
