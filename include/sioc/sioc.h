@@ -7,5 +7,6 @@
 #include "sioc/json.h"
 #include "sioc/sio.h"
 #include "sioc/sio_msgpack.h"
+#include "sioc/eio_session.h"
 
 #endif /* SIOC_SIOC_H */
