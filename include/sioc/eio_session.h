@@ -255,8 +255,13 @@ typedef struct eio_server_request {
     const char *query;        /**< the raw query string (after '?'), URL-encoded; may be NULL */
     size_t query_len;
     const char *content_type; /**< may be NULL */
-    const uint8_t *body;      /**< POST: the whole body */
+    const uint8_t *body;      /**< POST: the whole body (unless body_follows) */
     size_t body_len;
+    bool body_follows;        /**< POST reported when its headers arrive: the body comes
+                                   later through eio_server_request_body. This lets the
+                                   machine see overlapping POSTs, which the spec forbids. */
+    int64_t content_length;   /**< with body_follows: the Content-Length, or -1 if unknown
+                                   (a length over max_payload is answered 413 at once) */
     bool websocket;           /**< a WebSocket upgrade request (GET with Upgrade: websocket) */
 } eio_server_request;
 
@@ -300,7 +305,14 @@ SIOC_API void eio_server_free(eio_server *s);
  */
 SIOC_API int eio_server_handle_request(eio_server *s, const eio_server_request *req, eio_time now);
 
-/** The client went away before request `conn` was answered (a held GET). */
+/**
+ * The body of POST `conn`, announced earlier with body_follows, is complete.
+ * Errors: EIO_ERR_INVALID_ARGUMENT (no such POST pending).
+ */
+SIOC_API int eio_server_request_body(eio_server *s, uint32_t conn, const uint8_t *body,
+                                     size_t len, eio_time now);
+
+/** The client went away before request `conn` was answered (a held GET, a pending POST). */
 SIOC_API int eio_server_http_closed(eio_server *s, uint32_t conn, eio_time now);
 
 /** A frame arrived on accepted WebSocket `conn`. */
