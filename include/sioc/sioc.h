@@ -8,5 +8,6 @@
 #include "sioc/sio.h"
 #include "sioc/sio_msgpack.h"
 #include "sioc/eio_session.h"
+#include "sioc/sio_session.h"
 
 #endif /* SIOC_SIOC_H */

@@ -1,0 +1,2 @@
+/* placeholder: not implemented yet */
+typedef int sioc_placeholder_sio_session_common;
