@@ -1,6 +1,7 @@
 /*
  * The codec verbs: `sioc decode` (transport units to Engine.IO packets) and
- * `sioc encode` (packets to transport units), both JSON lines in and out.
+ * `sioc encode` (packets to transport units), both JSON lines in and out;
+ * with --sio the data of Engine.IO messages is Socket.IO packets.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -10,8 +11,11 @@
 
 #include "sioc/eio.h"
 #include "sioc/json.h"
+#include "sioc/sio.h"
+#include "sioc/sio_msgpack.h"
 #include "sioc_cli.h"
 #include "sioc_jsonl.h"
+#include "sioc_sio.h"
 
 /* Escaping can turn one byte of a unit into six (\u001f) and base64 turns
  * three into four; the slack covers the member names around it. */
@@ -26,7 +30,8 @@ static const char decode_help[] =
     "\n"
     "SYNOPSIS\n"
     "    sioc decode [--eio 3|4] [--transport websocket|polling] [--input FILE]\n"
-    "                [--max-payload N] [--max-line N]\n"
+    "                [--sio 4|5 [--parser json|msgpack]] [--max-payload N]\n"
+    "                [--max-line N]\n"
     "\n"
     "DESCRIPTION\n"
     "    Reads transport units, one JSON object per line, and prints the Engine.IO\n"
@@ -49,10 +54,24 @@ static const char decode_help[] =
     "    as base64 text) or {\"type\":\"noop\"} (no data). Types: open close ping\n"
     "    pong message upgrade noop.\n"
     "\n"
+    "    With --sio, the data of every Engine.IO message goes through one\n"
+    "    Socket.IO decoder, which puts binary attachments arriving in later\n"
+    "    messages back in place, and each whole Socket.IO packet prints as\n"
+    "      {\"type\":\"EVENT\",\"nsp\":\"/admin\",\"id\":12,\"data\":[\"msg\",{\"$binary\":\"AQID\"}]}\n"
+    "    (type as on the wire, nsp always, query (v4) only when present, id and\n"
+    "    data only when present, binary values as {\"$binary\":\"<base64>\"},\n"
+    "    undefined as {\"$undefined\":true}). Other Engine.IO packets still print\n"
+    "    as Engine.IO packets.\n"
+    "\n"
     "OPTIONS\n"
-    "    --eio 3|4          Engine.IO protocol version (default: 4)\n"
+    "    --eio 3|4          Engine.IO protocol version (default: 4; 3 with --sio 4)\n"
     "    --transport T      websocket or polling (default: websocket)\n"
     "    --input FILE       read units from FILE; - is standard input (default: -)\n"
+    "    --sio 4|5          decode Socket.IO packets of protocol 4 (socket.io 2) or\n"
+    "                       5 (socket.io 3 and later) (default: none, Engine.IO only)\n"
+    "    --parser P         with --sio: json (socket.io-parser) or msgpack\n"
+    "                       (socket.io-msgpack-parser, --sio 5 only)\n"
+    "                       (default: json)\n"
     "    --max-payload N    largest polling body, and largest packet, in bytes\n"
     "                       (default: 1000000)\n"
     "    --max-line N       longest input line in bytes\n"
@@ -67,7 +86,9 @@ static const char decode_help[] =
     "    base64 decoding of a binary or text_base64 unit); for bad JSON or a\n"
     "    malformed unit object (EIO_ERR_INVALID_ARGUMENT, EIO_ERR_INVALID_BASE64\n"
     "    in \"binary\" or \"text_base64\") N is the byte offset inside the input\n"
-    "    line.\n"
+    "    line. For errors of the Socket.IO decoder (SIO_ERR_..., and the JSON\n"
+    "    reader's codes for a payload) N is the byte offset inside the Socket.IO\n"
+    "    packet, the Engine.IO message's data.\n"
     "\n"
     "EXIT STATUS\n"
     "    0 success, 1 bad input (error line on stdout), 2 bad command line or I/O\n"
@@ -85,7 +106,8 @@ static const char encode_help[] =
     "\n"
     "SYNOPSIS\n"
     "    sioc encode [--eio 3|4] [--transport websocket|polling] [--no-binary]\n"
-    "                [--input FILE] [--max-payload N] [--max-line N]\n"
+    "                [--sio 4|5 [--parser json|msgpack]] [--input FILE]\n"
+    "                [--max-payload N] [--max-line N]\n"
     "\n"
     "DESCRIPTION\n"
     "    Reads Engine.IO packets, one JSON object per line, and prints transport\n"
@@ -104,9 +126,19 @@ static const char encode_help[] =
     "    the len:packet text format. An input without packets still gives one\n"
     "    body: {\"text\":\"0:\"} in v3, {\"text\":\"\"} in v4.\n"
     "\n"
+    "    With --sio, a line whose type is upper case is a Socket.IO packet,\n"
+    "      {\"type\":\"EVENT\",\"nsp\":\"/admin\",\"id\":12,\"data\":[\"msg\",{\"$binary\":\"AQID\"}]}\n"
+    "    (nsp defaults to \"/\"), and becomes Engine.IO messages: the text packet\n"
+    "    then one binary message per attachment (msgpack: one binary message).\n"
+    "    Engine.IO lines (lower-case types) may come in between.\n"
+    "\n"
     "OPTIONS\n"
-    "    --eio 3|4          Engine.IO protocol version (default: 4)\n"
+    "    --eio 3|4          Engine.IO protocol version (default: 4; 3 with --sio 4)\n"
     "    --transport T      websocket or polling (default: websocket)\n"
+    "    --sio 4|5          also take Socket.IO packets of protocol 4 or 5\n"
+    "                       (default: none, Engine.IO only)\n"
+    "    --parser P         with --sio: json or msgpack (--sio 5 only)\n"
+    "                       (default: json)\n"
     "    --no-binary        the peer cannot take binary: send binary data as base64\n"
     "                       text (websocket: text frames; v3 polling: text body)\n"
     "                       (default: binary allowed)\n"
@@ -121,7 +153,8 @@ static const char encode_help[] =
     "    At the first bad packet prints one line\n"
     "      {\"error\":\"EIO_ERR_...\",\"offset\":N,\"message\":\"...\",\"line\":L}\n"
     "    and exits with status 1; N is the byte offset inside input line L\n"
-    "    (1-based). A polling body is printed only when every packet is good.\n"
+    "    (1-based), at the member the error is about. A polling body is printed\n"
+    "    only when every packet is good.\n"
     "\n"
     "EXIT STATUS\n"
     "    0 success, 1 bad input (error line on stdout), 2 bad command line or I/O\n"
@@ -135,6 +168,8 @@ static const char encode_help[] =
 
 typedef struct codec_opts {
     eio_version version;
+    int sio;            /* 0: Engine.IO only; else 4 or 5 */
+    sio_parser parser;
     bool websocket;
     bool no_binary;
     const char *input;
@@ -146,7 +181,11 @@ typedef struct codec_opts {
 static int parse_opts(const char *verb, bool encode, int argc, char **argv, codec_opts *o)
 {
     bool max_line_set = false;
+    bool eio_set = false;
+    bool parser_set = false;
     o->version = EIO_V4;
+    o->sio = 0;
+    o->parser = SIO_PARSER_JSON;
     o->websocket = true;
     o->no_binary = false;
     o->input = "-";
@@ -176,6 +215,34 @@ static int parse_opts(const char *verb, bool encode, int argc, char **argv, code
             } else {
                 return sioc_usage_error(verb, "--eio must be 3 or 4, got '%s'", val);
             }
+            eio_set = true;
+            continue;
+        }
+        if ((m = sioc_opt_value(verb, argc, argv, &i, "--sio", &val)) != 0) {
+            if (m < 0) {
+                return SIOC_EXIT_USAGE;
+            }
+            if (strcmp(val, "4") == 0) {
+                o->sio = 4;
+            } else if (strcmp(val, "5") == 0) {
+                o->sio = 5;
+            } else {
+                return sioc_usage_error(verb, "--sio must be 4 or 5, got '%s'", val);
+            }
+            continue;
+        }
+        if ((m = sioc_opt_value(verb, argc, argv, &i, "--parser", &val)) != 0) {
+            if (m < 0) {
+                return SIOC_EXIT_USAGE;
+            }
+            if (strcmp(val, "json") == 0) {
+                o->parser = SIO_PARSER_JSON;
+            } else if (strcmp(val, "msgpack") == 0) {
+                o->parser = SIO_PARSER_MSGPACK;
+            } else {
+                return sioc_usage_error(verb, "--parser must be json or msgpack, got '%s'", val);
+            }
+            parser_set = true;
             continue;
         }
         if ((m = sioc_opt_value(verb, argc, argv, &i, "--transport", &val)) != 0) {
@@ -223,6 +290,22 @@ static int parse_opts(const char *verb, bool encode, int argc, char **argv, code
     if (!max_line_set) {
         o->max_line = o->max_payload * LINE_PER_PAYLOAD_BYTE + LINE_SLACK;
     }
+    if (parser_set && o->sio == 0) {
+        return sioc_usage_error(verb, "--parser needs --sio 4 or --sio 5");
+    }
+    if (o->parser == SIO_PARSER_MSGPACK) {
+        if (o->sio != 5) {
+            return sioc_usage_error(verb, "--parser msgpack is for --sio 5 only");
+        }
+        if (!sio_msgpack_available()) {
+            return sioc_usage_error(verb, "--parser msgpack: this build of sioc lacks msgpack "
+                                          "(it was built without msgpack-c)");
+        }
+    }
+    /* Socket.IO 2 (protocol 4) runs over Engine.IO 3. */
+    if (o->sio == 4 && !eio_set) {
+        o->version = EIO_V3;
+    }
     return -1;
 }
 
@@ -238,6 +321,12 @@ typedef struct codec_run {
     size_t unit_cap;
     uint8_t *data;       /* decode: a base64 packet's bytes; encode: binary data */
     size_t data_cap;
+    /* --sio */
+    sio_decoder sd;
+    eio_arena sio_arena; /* decode: the messages of the packet being decoded and its tree;
+                            encode: the tree of the current line */
+    uint8_t *sio_text;   /* encode: the Socket.IO packet's text (or msgpack) */
+    size_t sio_text_cap;
 } codec_run;
 
 static int run_open(codec_run *r, const char *verb, bool encode, int argc, char **argv)
@@ -263,6 +352,16 @@ static int run_open(codec_run *r, const char *verb, bool encode, int argc, char 
     }
     sioc_jsonl_in_init(&r->in, r->in_file, r->o.max_line);
     r->in.flush_before_read = stdout;
+    eio_arena_init(&r->sio_arena, NULL, 65536, 0);
+    if (r->o.sio != 0 && !encode) {
+        rc = sio_decoder_init(&r->sd, r->o.sio == 4 ? SIO_V4 : SIO_V5, r->o.parser, NULL,
+                              &r->sio_arena, 0);
+        if (rc < 0) {
+            fprintf(stderr, SIOC_PROG " %s: cannot start the Socket.IO decoder: %s\n", verb,
+                    eio_strerror(rc));
+            return SIOC_EXIT_USAGE;
+        }
+    }
     return -1;
 }
 
@@ -272,6 +371,8 @@ static void run_close(codec_run *r)
     sioc_jbuf_free(&r->out);
     free(r->unit);
     free(r->data);
+    free(r->sio_text);
+    eio_arena_destroy(&r->sio_arena);
     if (r->in_file != NULL && r->in_file != stdin) {
         fclose(r->in_file);
     }
@@ -373,9 +474,55 @@ static int decode_base64_member(codec_run *r, const eio_json *v, const char *key
 /* decode                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* Feeds the data of one Engine.IO message to the Socket.IO decoder and
+ * prints the packet it completes, if any. */
+static int feed_sio(codec_run *r, const uint8_t *data, size_t len, bool binary)
+{
+    /* The decoder's packet points into the messages fed to it, and a
+     * BINARY_* packet spans several input lines, whose buffers are reused:
+     * each message is copied into the arena that holds the packet's tree. */
+    uint8_t *copy = eio_arena_alloc(&r->sio_arena, len > 0 ? len : 1);
+    if (copy == NULL) {
+        return fail(r, EIO_ERR_NOMEM, 0, "out of memory holding a Socket.IO message");
+    }
+    if (len > 0) {
+        memcpy(copy, data, len);
+    }
+    sio_packet sp;
+    eio_errinfo err = {0};
+    int rc = sio_decoder_feed(&r->sd, copy, len, binary, &sp, &err);
+    if (rc < 0) {
+        return fail_info(r, &err);
+    }
+    if (rc == SIO_DECODER_NEED_MORE) {
+        return -1;
+    }
+    sioc_sio_print_packet(&r->out, r->o.sio == 4 ? SIO_V4 : SIO_V5, &sp);
+    rc = emit(r);
+    if (!sio_decoder_pending(&r->sd)) {
+        eio_arena_reset(&r->sio_arena);
+    }
+    return rc;
+}
+
 /* `unit` is the start of the decoded unit, for offsets of late errors. */
 static int print_packet(codec_run *r, const eio_packet *p, const uint8_t *unit)
 {
+    if (r->o.sio != 0 && p->type == EIO_PACKET_MESSAGE) {
+        if (p->kind != EIO_DATA_BASE64) {
+            return feed_sio(r, p->data, p->len, p->kind == EIO_DATA_BINARY);
+        }
+        size_t n = 0;
+        eio_errinfo err = {0};
+        if (!grow(&r->data, &r->data_cap, eio_base64_decoded_max(p->len))) {
+            return fail(r, EIO_ERR_NOMEM, 0, "out of memory decoding base64");
+        }
+        int rc = eio_base64_decode(p->data, p->len, r->data, r->data_cap, &n, &err);
+        if (rc < 0) {
+            return fail(r, rc, (size_t)(p->data - unit) + err.offset, err.msg);
+        }
+        return feed_sio(r, r->data, n, true);
+    }
     const char *name = eio_packet_type_name((int)p->type);
     sioc_jbuf *b = &r->out;
     sioc_jbuf_lit(b, "{\"type\":\"");
@@ -551,6 +698,12 @@ static int run_decode(int argc, char **argv)
             break;
         }
     }
+    if (rc == SIOC_EXIT_OK && r.o.sio != 0 && sio_decoder_pending(&r.sd)) {
+        /* As when a connection closes: the packet is dropped. */
+        fprintf(stderr,
+                SIOC_PROG " decode: the input ended while a binary Socket.IO packet was "
+                          "waiting for attachments; it was dropped\n");
+    }
     run_close(&r);
     return rc;
 }
@@ -604,6 +757,11 @@ static int read_packet(codec_run *r, const eio_json *root, eio_packet *p, size_t
         r, root, "type", "\"type\" must be a string naming the packet type", &rc);
     if (rc >= 0) {
         return rc;
+    }
+    if (type != NULL && r->o.sio == 0 &&
+        sioc_sio_type_from_name(SIO_V4, type->u.str.ptr, type->u.str.len) >= 0) {
+        return fail(r, EIO_ERR_INVALID_ARGUMENT, sioc_jsonl_member_offset(&r->in, "type", false),
+                    "a Socket.IO packet type: Socket.IO packets need --sio 4 or --sio 5");
     }
     const eio_json *data = string_member(r, root, "data", "\"data\" must be a string", &rc);
     if (rc >= 0) {
@@ -766,6 +924,71 @@ static int encode_body(codec_run *r, body *b)
     return rc >= 0 ? rc : SIOC_EXIT_OK;
 }
 
+/* A packet to send as it is, or to hold for the polling body. */
+static int send_packet(codec_run *r, body *b, const eio_packet *p, size_t data_off)
+{
+    return r->o.websocket ? encode_frame(r, p, data_off) : hold_packet(r, b, p, data_off);
+}
+
+/* A Socket.IO line: its packet becomes one or more Engine.IO messages. */
+static int encode_sio(codec_run *r, body *b, const eio_json *root)
+{
+    sio_version v = r->o.sio == 4 ? SIO_V4 : SIO_V5;
+    eio_arena_reset(&r->sio_arena);
+    sio_packet sp;
+    eio_errinfo err = {0};
+    int rc = sioc_sio_read_packet(&r->in, root, v, &r->sio_arena, &sp, &err);
+    if (rc < 0) {
+        return fail_info(r, &err);
+    }
+    bool msgpack = r->o.parser == SIO_PARSER_MSGPACK;
+    size_t len = 0;
+    for (;;) {
+        rc = msgpack ? sio_msgpack_encode(&sp, r->sio_text, r->sio_text_cap, &len)
+                     : sio_packet_encode(v, &sp, r->sio_text, r->sio_text_cap, &len);
+        if (rc != EIO_ERR_BUFFER_TOO_SMALL || len <= r->sio_text_cap) {
+            break;
+        }
+        if (!grow(&r->sio_text, &r->sio_text_cap, len)) {
+            return fail(r, EIO_ERR_NOMEM, 0, "out of memory encoding a Socket.IO packet");
+        }
+    }
+    if (rc < 0) {
+        return fail(r, rc, sioc_sio_encode_error_offset(&r->in, rc), NULL);
+    }
+    size_t data_off = sioc_jsonl_member_offset(&r->in, "data", false);
+    eio_packet p;
+    memset(&p, 0, sizeof p);
+    p.type = EIO_PACKET_MESSAGE;
+    p.kind = msgpack ? EIO_DATA_BINARY : EIO_DATA_TEXT;
+    p.data = r->sio_text;
+    p.len = len;
+    rc = send_packet(r, b, &p, data_off);
+    if (rc >= 0 || msgpack) {
+        return rc;
+    }
+    const eio_json *few[16];
+    const eio_json **att = few;
+    size_t n = sio_packet_attachments(&sp, few, 16);
+    if (n > 16) {
+        att = malloc(n * sizeof *att);
+        if (att == NULL) {
+            return fail(r, EIO_ERR_NOMEM, 0, "out of memory listing attachments");
+        }
+        n = sio_packet_attachments(&sp, att, n);
+    }
+    for (size_t i = 0; i < n && rc < 0; i++) {
+        p.kind = EIO_DATA_BINARY;
+        p.data = (const uint8_t *)att[i]->u.str.ptr;
+        p.len = att[i]->u.str.len;
+        rc = send_packet(r, b, &p, data_off);
+    }
+    if (att != few) {
+        free(att);
+    }
+    return rc;
+}
+
 static int run_encode(int argc, char **argv)
 {
     codec_run r;
@@ -791,13 +1014,22 @@ static int run_encode(int argc, char **argv)
             }
             break;
         }
+        const eio_json *type = eio_json_get(root, "type", 4);
+        if (r.o.sio != 0 && type != NULL && type->type == EIO_JSON_STRING &&
+            sioc_sio_type_like(type->u.str.ptr, type->u.str.len)) {
+            rc = encode_sio(&r, &b, root);
+            if (rc >= 0) {
+                break;
+            }
+            continue;
+        }
         eio_packet p;
         size_t data_off = 0;
         rc = read_packet(&r, root, &p, &data_off);
         if (rc >= 0) {
             break;
         }
-        rc = r.o.websocket ? encode_frame(&r, &p, data_off) : hold_packet(&r, &b, &p, data_off);
+        rc = send_packet(&r, &b, &p, data_off);
         if (rc >= 0) {
             break;
         }
@@ -809,12 +1041,12 @@ static int run_encode(int argc, char **argv)
 
 const sioc_verb sioc_verb_decode = {
     "decode",
-    "decode Engine.IO transport units (frames, polling bodies) into packets",
+    "decode transport units (frames, polling bodies) into Engine.IO or Socket.IO packets",
     run_decode,
 };
 
 const sioc_verb sioc_verb_encode = {
     "encode",
-    "encode Engine.IO packets into transport units",
+    "encode Engine.IO or Socket.IO packets into transport units",
     run_encode,
 };

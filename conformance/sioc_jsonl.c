@@ -100,7 +100,7 @@ static int next_line(sioc_jsonl_in *in, eio_errinfo *err)
 {
     for (;;) {
         size_t avail = in->end - in->start;
-        const uint8_t *base = in->buf + in->start;
+        const uint8_t *base = in->buf != NULL ? in->buf + in->start : NULL;
         const uint8_t *nl = NULL;
         if (avail > in->scan) {
             nl = memchr(base + in->scan, '\n', avail - in->scan);
@@ -141,7 +141,7 @@ static bool is_ws(uint8_t c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static size_t skip_ws(const uint8_t *s, size_t n, size_t i)
+size_t sioc_json_skip_ws(const uint8_t *s, size_t n, size_t i)
 {
     while (i < n && is_ws(s[i])) {
         i++;
@@ -156,7 +156,7 @@ int sioc_jsonl_next(sioc_jsonl_in *in, const eio_json **root, eio_errinfo *err)
         if (rc <= 0) {
             return rc;
         }
-        size_t first = skip_ws(in->line, in->line_len, 0);
+        size_t first = sioc_json_skip_ws(in->line, in->line_len, 0);
         if (first == in->line_len) {
             continue; /* blank line */
         }
@@ -179,7 +179,7 @@ int sioc_jsonl_next(sioc_jsonl_in *in, const eio_json **root, eio_errinfo *err)
 
 /* The helpers below walk a line the JSON reader already accepted, so they
  * only need to find boundaries; the bounds checks keep them safe anyway. */
-static size_t skip_string(const uint8_t *s, size_t n, size_t i)
+size_t sioc_json_skip_string(const uint8_t *s, size_t n, size_t i)
 {
     for (i++; i < n; i++) {
         if (s[i] == '\\') {
@@ -191,13 +191,13 @@ static size_t skip_string(const uint8_t *s, size_t n, size_t i)
     return n;
 }
 
-static size_t skip_value(const uint8_t *s, size_t n, size_t i)
+size_t sioc_json_skip_value(const uint8_t *s, size_t n, size_t i)
 {
     size_t depth = 0;
     while (i < n) {
         uint8_t c = s[i];
         if (c == '"') {
-            i = skip_string(s, n, i);
+            i = sioc_json_skip_string(s, n, i);
             if (depth == 0) {
                 return i;
             }
@@ -226,29 +226,29 @@ size_t sioc_jsonl_member_offset(const sioc_jsonl_in *in, const char *key, bool w
     const uint8_t *s = in->line;
     size_t n = in->line_len;
     size_t klen = key != NULL ? strlen(key) : 0;
-    size_t i = skip_ws(s, n, 0);
+    size_t i = sioc_json_skip_ws(s, n, 0);
     size_t found = i;
     if (key == NULL || i >= n || s[i] != '{') {
         return found;
     }
     i++;
     for (;;) {
-        i = skip_ws(s, n, i);
+        i = sioc_json_skip_ws(s, n, i);
         if (i >= n || s[i] != '"') {
             return found;
         }
         size_t kstart = i;
-        i = skip_string(s, n, i);
+        i = sioc_json_skip_string(s, n, i);
         bool match = i - kstart == klen + 2 && memcmp(s + kstart + 1, key, klen) == 0;
-        i = skip_ws(s, n, i);
+        i = sioc_json_skip_ws(s, n, i);
         if (i >= n || s[i] != ':') {
             return found;
         }
-        i = skip_ws(s, n, i + 1);
+        i = sioc_json_skip_ws(s, n, i + 1);
         if (match) {
             found = want_key ? kstart : i;
         }
-        i = skip_ws(s, n, skip_value(s, n, i));
+        i = sioc_json_skip_ws(s, n, sioc_json_skip_value(s, n, i));
         if (i >= n || s[i] != ',') {
             return found;
         }
@@ -320,11 +320,33 @@ void sioc_jbuf_string(sioc_jbuf *b, const uint8_t *s, size_t n)
     eio_json node;
     memset(&node, 0, sizeof node);
     node.type = EIO_JSON_STRING;
-    node.u.str.ptr = (const char *)s;
+    /* An empty string may come as (NULL, 0); the writer wants a pointer. */
+    node.u.str.ptr = s != NULL ? (const char *)s : "";
     node.u.str.len = n;
     /* Most text needs no escapes: try with room for quotes first. */
     if (n > SIZE_MAX - 2 || !reserve(b, n + 2)) {
         b->nomem = true;
+        return;
+    }
+    size_t need = eio_json_write(&node, b->ptr + b->len, b->cap - b->len);
+    if (need > b->cap - b->len) {
+        if (!reserve(b, need)) {
+            return;
+        }
+        need = eio_json_write(&node, b->ptr + b->len, b->cap - b->len);
+    }
+    b->len += need;
+}
+
+void sioc_jbuf_json(sioc_jbuf *b, const eio_json *v)
+{
+    /* Only the node itself: a copy without siblings or key. */
+    eio_json node = *v;
+    node.next = NULL;
+    node.key = NULL;
+    node.key_len = 0;
+    /* Measuring needs a real pointer too: the writer offsets `out`. */
+    if (!reserve(b, EIO_JSON_NUMBER_MAX)) {
         return;
     }
     size_t need = eio_json_write(&node, b->ptr + b->len, b->cap - b->len);

@@ -77,6 +77,17 @@ size_t sioc_jsonl_member_offset(const sioc_jsonl_in *in, const char *key, bool w
  */
 size_t sioc_jsonl_string_offset(const sioc_jsonl_in *in, const eio_json *v, const char *key);
 
+/*
+ * Cursor helpers over JSON text the reader already accepted (they find
+ * boundaries, they do not validate; every step is bounds-checked). Each
+ * returns the offset just past what it skipped, at most `n`.
+ */
+size_t sioc_json_skip_ws(const uint8_t *s, size_t n, size_t i);
+/** `s[i]` is the opening quote. */
+size_t sioc_json_skip_string(const uint8_t *s, size_t n, size_t i);
+/** `s[i]` is the first byte of a value. */
+size_t sioc_json_skip_value(const uint8_t *s, size_t n, size_t i);
+
 /* ------------------------------------------------------------------------ */
 /* Writing                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -99,6 +110,12 @@ void sioc_jbuf_lit(sioc_jbuf *b, const char *s);
 
 /** Appends `s` (valid UTF-8) as a JSON string literal, escaped as JSON.stringify does. */
 void sioc_jbuf_string(sioc_jbuf *b, const uint8_t *s, size_t n);
+
+/**
+ * Appends the scalar `v` (null, boolean, number or string) as
+ * JSON.stringify writes it; containers must be walked by the caller.
+ */
+void sioc_jbuf_json(sioc_jbuf *b, const eio_json *v);
 
 /** Appends `bytes` as a JSON string holding their base64. */
 void sioc_jbuf_base64(sioc_jbuf *b, const uint8_t *bytes, size_t n);

@@ -5,11 +5,13 @@ Usage: python3 tests/test_cli.py <path to sioc>
 Environment: SIOC_VECTORS, the vectors/ folder.
 
 Runs `sioc decode` and `sioc encode` on every Engine.IO vector (many vectors
-per process where their outputs can be told apart), on hand-written cases
-for every error form, exit status and option, and on every capture in
+per process where their outputs can be told apart), on every Socket.IO
+vector with --sio (wrapped into Engine.IO WebSocket frames), on hand-written
+cases for every error form, exit status and option, and on every capture in
 vectors/captures/. Exits 0 when everything passed, 1 otherwise.
 """
 import base64
+import concurrent.futures
 import glob
 import json
 import os
@@ -72,6 +74,35 @@ class Tests:
         if lines and lines[-1] == "":
             lines.pop()
         return p.returncode, lines, err
+
+    def run_many(self, jobs):
+        """Runs many (args, stdin) at once; returns [(status, stdout, stderr)]
+        with stdout split into lines as run() does (None status: timeout)."""
+        def one(job):
+            args, stdin = job
+            try:
+                p = subprocess.run([self.exe] + args, input=stdin, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                return None, b"", b""
+            return p.returncode, p.stdout, p.stderr
+        workers = max(2, min(8, (os.cpu_count() or 2) * 2))
+        with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+            raw = list(ex.map(one, jobs))
+        out = []
+        for (args, _), (rc, so, se) in zip(jobs, raw):
+            self.runs += 1
+            name = "sioc %s" % " ".join(args)
+            self.check(rc is not None, name + ": finishes within %ds" % TIMEOUT)
+            err = se.decode("utf-8", "replace")
+            self.check(not any(m in err for m in SANITIZER_MARKS), name + ": no sanitizer report",
+                       err[-3000:])
+            self.check(rc is None or rc >= 0, name + ": not killed by a signal", str(rc))
+            lines = so.decode("utf-8", "replace").split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            out.append((rc, lines, err))
+        return out
 
     def run_json(self, args, stdin=b""):
         """Runs sioc; returns (status, list of parsed output lines, stderr)."""
@@ -500,6 +531,316 @@ def test_usage(t):
 
 
 # ---------------------------------------------------------------------- #
+# (b2) Socket.IO: vectors/sio/*.jsonl and hand-written cases
+
+
+def sio_unit(sio, m):
+    """A Socket.IO vector's message as the Engine.IO WebSocket frame that
+    carries it: Socket.IO 5 runs over Engine.IO 4 (binary frames are the raw
+    bytes), 4 over Engine.IO 3 (binary frames start with the type byte 4)."""
+    if "text" in m:
+        return {"text": "4" + m["text"]}
+    if "text_base64" in m:
+        return {"text_base64": b64(b"4" + base64.b64decode(m["text_base64"]))}
+    raw = base64.b64decode(m["binary"])
+    return {"binary": b64((b"\x04" if sio == 4 else b"") + raw)}
+
+
+def sio_args(verb, v):
+    # The large vectors (SIO_ERR_PACKET_TOO_LARGE, SIO_ERR_ATTACHMENT_TOO_LARGE)
+    # test the Socket.IO limits, so the Engine.IO ones are raised above them.
+    return [verb, "--sio", str(v["sio"]), "--parser", v["parser"], "--max-payload", "2000000"]
+
+
+def load_sio_vectors(t, root):
+    files = sorted(glob.glob(os.path.join(root, "sio", "*.jsonl")))
+    out = []
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        out.append(json.loads(line))
+                    except ValueError as e:
+                        t.check(False, "%s:%d is JSON" % (path, n), str(e))
+    return files, out
+
+
+def test_sio_vectors(t, root):
+    files, vectors = load_sio_vectors(t, root)
+    print("sio vectors: %d files, %d vectors" % (len(files), len(vectors)))
+    if not files:
+        return 0
+    msgpack_ok = t.run(["decode", "--sio", "5", "--parser", "msgpack"])[0] == 0
+    if not msgpack_ok:
+        print("sio vectors: this build lacks msgpack; msgpack vectors skipped")
+        vectors = [v for v in vectors if v["parser"] != "msgpack"]
+
+    # decode, good vectors: one process per (sio, parser); every vector
+    # leaves nothing pending, so their packets simply follow each other.
+    groups = {}
+    for v in vectors:
+        if "packets" in v:
+            groups.setdefault((v["sio"], v["parser"]), []).append(v)
+    for key, vs in sorted(groups.items()):
+        args = sio_args("decode", vs[0])
+        stdin = jsonl([sio_unit(v["sio"], m) for v in vs for m in v["messages"]])
+        want = [p for v in vs for p in v["packets"]]
+        rc, got, err = t.run_json(args, stdin)
+        if t.check(rc == 0 and got == want, "sio decode batch %s" % (key,)):
+            continue
+        for v in vs:
+            t.expect_ok("sio decode vector %s" % v["name"], sio_args("decode", v),
+                        jsonl([sio_unit(v["sio"], m) for m in v["messages"]]), v["packets"])
+
+    # decode, error vectors: an error ends a run, so one run each (in
+    # parallel). The error line names the message's line.
+    errs = [v for v in vectors if "error" in v]
+    jobs = [(sio_args("decode", v),
+             jsonl([sio_unit(v["sio"], m) for m in v["messages"]])) for v in errs]
+    for v, (rc, lines, err) in zip(errs, t.run_many(jobs)):
+        name = "sio decode error vector %s" % v["name"]
+        try:
+            e = json.loads(lines[-1]) if lines else {}
+        except ValueError:
+            e = {}
+        want_code, want_off = v["error"], v["offset"]
+        if any("text_base64" in m for m in v["messages"]):
+            # Text frames must be UTF-8: the Engine.IO layer refuses the
+            # frame before the Socket.IO decoder sees the bad bytes.
+            want_code, want_off = "EIO_ERR_INVALID_UTF8", None
+        t.check(rc == 1 and e.get("error") == want_code and
+                (want_off is None or e.get("offset") == want_off) and
+                e.get("line") == v["message"] + 1 and err == "", name,
+                "status %s, got %s, want %s at %s line %d" % (rc, lines[-1:], want_code,
+                                                              want_off, v["message"] + 1))
+
+    # encode: the packets give back the vector's frames exactly.
+    groups = {}
+    for v in vectors:
+        if "packets" in v and v.get("roundtrip", True) is not False:
+            groups.setdefault((v["sio"], v["parser"]), []).append(v)
+    for key, vs in sorted(groups.items()):
+        args = sio_args("encode", vs[0])
+        stdin = jsonl([p for v in vs for p in v["packets"]])
+        want = [sio_unit(v["sio"], m) for v in vs for m in v["messages"]]
+        rc, got, err = t.run_json(args, stdin)
+        if t.check(rc == 0 and got == want, "sio encode batch %s" % (key,)):
+            continue
+        for v in vs:
+            t.expect_ok("sio encode vector %s" % v["name"], sio_args("encode", v),
+                        jsonl(v["packets"]), [sio_unit(v["sio"], m) for m in v["messages"]])
+    return len(files)
+
+
+def test_sio(t):
+    d5 = ["decode", "--sio", "5"]
+    d4 = ["decode", "--sio", "4"]
+    e5 = ["encode", "--sio", "5"]
+    e4 = ["encode", "--sio", "4"]
+    U = t.expect_usage
+    for verb in ("decode", "encode"):
+        U("%s --parser msgpack without --sio" % verb, [verb, "--parser", "msgpack"])
+        U("%s --parser json without --sio" % verb, [verb, "--parser", "json"])
+        U("%s --parser msgpack with --sio 4" % verb, [verb, "--sio", "4", "--parser", "msgpack"])
+        U("%s bad --sio" % verb, [verb, "--sio", "3"])
+        U("%s bad --parser" % verb, [verb, "--sio", "5", "--parser", "bson"])
+        U("%s --sio without a value" % verb, [verb, "--sio"])
+    rc, _, err = t.run(["decode", "--parser", "msgpack"])
+    t.check("--sio" in err, "--parser msgpack without --sio says why", err)
+    rc, _, err = t.run(["decode", "--sio", "5", "--parser", "msgpack"])
+    t.check(rc == 0 or (rc == 2 and "lacks msgpack" in err),
+            "--parser msgpack works or says the build lacks msgpack", "%s %s" % (rc, err))
+    for verb in ("decode", "encode"):
+        rc, lines, _ = t.run([verb, "--help"])
+        text = "\n".join(lines)
+        t.check(rc == 0 and "--sio" in text and "--parser" in text and "$binary" in text,
+                "sioc %s --help documents --sio and --parser" % verb)
+
+    # decode: the line format
+    t.expect_ok("sio decode event", d5, b'{"text":"42/admin,12[\\"msg\\",1.5,null]"}\n',
+                [{"type": "EVENT", "nsp": "/admin", "id": 12, "data": ["msg", 1.5, None]}])
+    rc, lines, _ = t.run(d5, b'{"text":"40"}\n{"text":"42[\\"a\\",{\\"b\\":1,\\"2\\":3,\\"b\\":4}]"}\n')
+    t.check(rc == 0 and lines == ['{"type":"CONNECT","nsp":"/"}',
+                                  '{"type":"EVENT","nsp":"/","data":["a",{"2":3,"b":4}]}'],
+            "sio decode prints as JSON.stringify (index keys first, duplicates once)",
+            str(lines))
+    t.expect_ok("sio decode v4 query", d4, b'{"text":"40/chat?room=1,"}\n',
+                [{"type": "CONNECT", "nsp": "/chat", "query": "room=1"}])
+    t.expect_ok("v5 keeps ?query in nsp", d5, b'{"text":"42/chat?x=1,[\\"a\\"]"}\n',
+                [{"type": "EVENT", "nsp": "/chat?x=1", "data": ["a"]}])
+    # Engine.IO packets other than messages still print as before.
+    t.expect_ok("sio decode keeps Engine.IO packets", d5,
+                b'{"text":"2probe"}\n{"text":"40"}\n{"text":"6"}\n{"text":"1"}\n',
+                [{"type": "ping", "data": "probe"}, {"type": "CONNECT", "nsp": "/"},
+                 {"type": "noop"}, {"type": "close"}])
+
+    # attachments in later units, with other packets in between
+    ev = '451-[\\"up\\",{\\"_placeholder\\":true,\\"num\\":0}]'
+    t.expect_ok("attachments in later websocket frames", d5,
+                ('{"text":"%s"}\n{"text":"2"}\n{"binary":"AQID"}\n' % ev).encode(),
+                [{"type": "ping"},
+                 {"type": "BINARY_EVENT", "nsp": "/", "data": ["up", {"$binary": "AQID"}]}])
+    t.expect_ok("attachment in a later polling body (base64)",
+                d5 + ["--transport", "polling"],
+                ('{"text":"%s\\u001e3"}\n{"text":"bAQID\\u001e42[\\"x\\"]"}\n' % ev).encode(),
+                [{"type": "pong"},
+                 {"type": "BINARY_EVENT", "nsp": "/", "data": ["up", {"$binary": "AQID"}]},
+                 {"type": "EVENT", "nsp": "/", "data": ["x"]}])
+    two = '452-/a,7[\\"two\\",{\\"_placeholder\\":true,\\"num\\":1},{\\"_placeholder\\":true,\\"num\\":0}]'
+    body3 = bytes([1, 2, 255, 4, 9]) + bytes([1, 2, 255, 4, 8])
+    two = json.loads('"%s"' % two)
+    t.expect_ok("v4 attachments over an Engine.IO 3 binary body", d4 + ["--transport", "polling"],
+                jsonl([{"text": "%d:%s" % (len(two), two)},
+                       {"binary": b64(body3)}]),
+                [{"type": "BINARY_EVENT", "nsp": "/a", "id": 7,
+                  "data": ["two", {"$binary": "CA=="}, {"$binary": "CQ=="}]}])
+    t.expect_ok("v4 binary frames over Engine.IO 3", d4,
+                jsonl([{"text": json.loads('"%s"' % ev)}, {"binary": b64(b"\x04\x01\x02\x03")}]),
+                [{"type": "BINARY_EVENT", "nsp": "/", "data": ["up", {"$binary": "AQID"}]}])
+    # per-line transport override, as in captures that upgrade
+    t.expect_ok("sio with per-line transport override", d5,
+                ('{"transport":"polling","text":"40\\u001e%s"}\n'
+                 '{"transport":"websocket","binary":"AQID"}\n' % ev).encode(),
+                [{"type": "CONNECT", "nsp": "/"},
+                 {"type": "BINARY_EVENT", "nsp": "/", "data": ["up", {"$binary": "AQID"}]}])
+    rc, lines, err = t.run(d5, ('{"text":"%s"}\n' % ev).encode())
+    t.check(rc == 0 and lines == [] and "attachments" in err,
+            "input ending with attachments pending: dropped, said on stderr",
+            "%s %s %s" % (rc, lines, err))
+
+    # decode errors: code, offset inside the Socket.IO packet, line
+    E = t.expect_error
+    E("sio reserved event", d5, b'{"text":"40"}\n{"text":"42[\\"connect\\"]"}\n',
+      "SIO_ERR_EVENT_RESERVED", 2, 2, [{"type": "CONNECT", "nsp": "/"}])
+    E("sio error in a polling body", d5 + ["--transport", "polling"],
+      b'{"text":"42[\\"a\\"]\\u001e47"}\n', "SIO_ERR_INVALID_TYPE", 0, 1,
+      [{"type": "EVENT", "nsp": "/", "data": ["a"]}])
+    E("sio unexpected binary", d5, b'{"binary":"AQID"}\n', "SIO_ERR_UNEXPECTED_BINARY", 0, 1)
+    E("sio text while attachments pending", d5,
+      ('{"text":"%s"}\n{"text":"42[\\"b\\"]"}\n' % ev).encode(), "SIO_ERR_UNEXPECTED_TEXT", 0, 2)
+    E("sio empty message", d5, b'{"text":"4"}\n', "EIO_ERR_EMPTY_PACKET", 0, 1)
+    E("sio JSON payload error", d5, b'{"text":"42[\\"a\\",]"}\n', "EIO_ERR_JSON_SYNTAX", 6, 1)
+    E("Engine.IO errors stay Engine.IO errors", d5, b'{"text":"9"}\n',
+      "EIO_ERR_INVALID_TYPE", 0, 1)
+
+    # encode: Socket.IO and Engine.IO lines mixed
+    mixed = [{"type": "open", "data": '{"sid":"s"}'}, {"type": "CONNECT", "nsp": "/"},
+             {"type": "ping"},
+             {"type": "EVENT", "nsp": "/admin", "id": 12,
+              "data": ["msg", {"$binary": "AQID"}, [{"$binary": "BA=="}]]},
+             {"type": "noop"}, {"type": "ACK", "nsp": "/", "id": 3, "data": []},
+             {"type": "message", "data": "raw"}]
+    t.expect_ok("encode mixed lines (websocket)", e5, jsonl(mixed),
+                [{"text": '0{"sid":"s"}'}, {"text": "40"}, {"text": "2"},
+                 {"text": '452-/admin,12["msg",{"_placeholder":true,"num":0},'
+                          '[{"_placeholder":true,"num":1}]]'},
+                 {"binary": "AQID"}, {"binary": "BA=="}, {"text": "6"}, {"text": "433[]"},
+                 {"text": "4raw"}])
+    t.expect_ok("encode mixed lines (polling)", e5 + ["--transport", "polling"], jsonl(mixed),
+                [{"text": '0{"sid":"s"}\x1e40\x1e2\x1e452-/admin,12["msg",{"_placeholder":true,'
+                          '"num":0},[{"_placeholder":true,"num":1}]]\x1ebAQID\x1ebBA==\x1e6'
+                          '\x1e433[]\x1e4raw'}])
+    t.expect_ok("encode v4 over Engine.IO 3", e4,
+                jsonl([{"type": "EVENT", "nsp": "/chat", "query": "a=1", "data": ["m", {"$binary": "AQID"}]}]),
+                [{"text": '451-/chat?a=1,["m",{"_placeholder":true,"num":0}]'},
+                 {"binary": b64(b"\x04\x01\x02\x03")}])
+    t.expect_ok("encode --no-binary sends attachments as base64 text", e5 + ["--no-binary"],
+                jsonl([{"type": "EVENT", "data": ["m", {"$binary": "AQID"}]}]),
+                [{"text": '451-["m",{"_placeholder":true,"num":0}]'}, {"text": "bAQID"}])
+    # the tree keeps the line's key order and numbers
+    rc, lines, _ = t.run(e5, b'{"type":"EVENT","data":["n",{"z":1,"a":2.50,"e":1E21,"m":-0,'
+                             b'"u":{"$undefined":true},"1":0},[{"$undefined":true}]]}\n')
+    t.check(rc == 0 and lines == ['{"text":"42[\\"n\\",{\\"1\\":0,\\"z\\":1,\\"a\\":2.5,'
+                                  '\\"e\\":1e+21,\\"m\\":0},[null]]"}'],
+            "encode keeps key order, writes numbers and undefined as JSON.stringify", str(lines))
+    # round trip: decode(encode(x)) == x, through polling too
+    pk = [{"type": "CONNECT", "nsp": "/admin", "data": {"token": "é\u2028\"x"}},
+          {"type": "EVENT", "nsp": "/", "id": 9007199254740991, "data": ["e", {"$binary": ""}]},
+          {"type": "ping", "data": "probe"},
+          {"type": "CONNECT_ERROR", "nsp": "/p", "data": {"message": "no"}},
+          {"type": "DISCONNECT", "nsp": "/admin"}]
+    want = [dict(p, type="BINARY_EVENT") if p["type"] == "EVENT" else p for p in pk]
+    for args in (["--sio", "5"], ["--sio", "4"], ["--sio", "5", "--transport", "polling"],
+                 ["--sio", "4", "--transport", "polling"], ["--sio", "5", "--no-binary"]):
+        rc, units, _ = t.run_json(["encode"] + args, jsonl(pk))
+        t.check(rc == 0, "sio encode round trip %s" % args)
+        t.expect_ok("sio round trip %s" % args,
+                    ["decode"] + [a for a in args if a != "--no-binary"], jsonl(units), want)
+
+    # encode errors: offsets of the offending member or value in the line
+    line = '{"type":"EVENT","data":["a",{"k":[{"$binary":"AQID","x":1}]}]}'
+    E("$binary with another key", e5, (line + "\n").encode(), "EIO_ERR_INVALID_ARGUMENT",
+      line.index('{"$binary'), 1)
+    line = '{"type":"EVENT","data":["a", {"$binary":"AQ*D"}]}'
+    E("$binary not base64", e5, (line + "\n").encode(), "EIO_ERR_INVALID_BASE64",
+      line.index("*"), 1)
+    line = '{"type":"EVENT","data":["a",{"$binary":7}]}'
+    E("$binary not a string", e5, (line + "\n").encode(), "EIO_ERR_INVALID_ARGUMENT",
+      line.index("7"), 1)
+    line = '{"type":"EVENT","data":["a",{"$undefined":false}]}'
+    E("$undefined not true", e5, (line + "\n").encode(), "EIO_ERR_INVALID_ARGUMENT",
+      line.index("false"), 1)
+    E("unknown upper-case type", e5, b'{"type":"EVENTS","data":["a"]}\n',
+      "EIO_ERR_INVALID_ARGUMENT", 8, 1)
+    E("ERROR is a v4 name", e5, b'{"type":"ERROR","data":"x"}\n', "EIO_ERR_INVALID_ARGUMENT", 8, 1)
+    t.expect_ok("ERROR in v4", e4, b'{"type":"ERROR","data":"x"}\n', [{"text": '44"x"'}])
+    E("Socket.IO type without --sio", ["encode"], b'{"type":"EVENT","data":["a"]}\n',
+      "EIO_ERR_INVALID_ARGUMENT", 8, 1)
+    E("query in v5", e5, b'{"type":"CONNECT","nsp":"/a","query":"x=1"}\n',
+      "EIO_ERR_INVALID_ARGUMENT", 37, 1)
+    E("nsp not a string", e5, b'{"type":"CONNECT","nsp":1}\n', "EIO_ERR_INVALID_ARGUMENT", 24, 1)
+    E("bad nsp", e5, b'{"type":"CONNECT","nsp":"admin"}\n', "SIO_ERR_BAD_NAMESPACE", 24, 1)
+    # JavaScript numbers: integers beyond 2^53 are the double JSON.parse makes
+    t.expect_ok("large integers are JavaScript numbers", e5,
+                b'{"type":"EVENT","data":["n",12345678901234567891,-9007199254740993]}\n',
+                [{"text": '42["n",12345678901234567000,-9007199254740992]'}])
+    rc, lines, _ = t.run(d5, b'{"text":"42[\\"n\\",12345678901234567891]"}\n')
+    t.check(rc == 0 and lines == ['{"type":"EVENT","nsp":"/","data":["n",12345678901234567000]}'],
+            "decode prints large integers as JSON.stringify", str(lines))
+    E("id not an integer", e5, b'{"type":"ACK","id":1.5,"data":[]}\n',
+      "EIO_ERR_INVALID_ARGUMENT", 19, 1)
+    E("negative id", e5, b'{"type":"ACK","id":-1,"data":[]}\n', "SIO_ERR_BAD_ACK_ID", 19, 1)
+    E("id over 2^53-1", e5, b'{"type":"ACK","id":9007199254740992,"data":[]}\n',
+      "SIO_ERR_BAD_ACK_ID", 19, 1)
+    E("reserved event name", e5, b'{"type":"EVENT","data":["disconnect"]}\n',
+      "SIO_ERR_EVENT_RESERVED", 23, 1)
+    E("EVENT without data", e5, b'{"type":"EVENT"}\n', "SIO_ERR_MISSING_PAYLOAD", 0, 1)
+    E("sio error after good lines (websocket)", e5,
+      b'{"type":"CONNECT"}\n{"type":"ACK","data":{}}\n', "SIO_ERR_ACK_NOT_ARRAY", 21, 2,
+      [{"text": "40"}])
+    E("sio error: no polling body", e5 + ["--transport", "polling"],
+      b'{"type":"CONNECT"}\n{"type":"ACK","data":{}}\n', "SIO_ERR_ACK_NOT_ARRAY", 21, 2, [])
+
+
+def test_sio_captures(t, root):
+    files = sorted(glob.glob(os.path.join(root, "captures", "sio*.jsonl")))
+    for path in files:
+        name = os.path.basename(path)
+        sio = "4" if name.startswith("sio4") else "5"
+        rc, got, err = t.run_json(["decode", "--sio", sio, "--input", path])
+        t.check(rc == 0 and err == "", "decode capture %s --sio %s" % (name, sio),
+                "status %s, last %s, stderr %s" % (rc, got[-1:], err[:300]))
+        types = [o.get("type") for o in got if isinstance(o, dict)]
+        t.check("CONNECT" in types and "EVENT" in types,
+                "capture %s holds Socket.IO packets" % name, str(types))
+        # Each Socket.IO packet goes back to the frames it came from.
+        with open(path, encoding="utf-8") as f:
+            units = [json.loads(line) for line in f if line.strip()]
+        ws = [{k: u[k] for k in ("text", "binary") if k in u} for u in units
+              if u.get("transport") == "websocket"]
+        if not ws:
+            continue
+        rc, pk, _ = t.run_json(["decode", "--sio", sio, "--transport", "websocket"], jsonl(ws))
+        rc2, again, _ = t.run_json(["encode", "--sio", sio, "--transport", "websocket"], jsonl(pk))
+        t.check(rc == 0 and rc2 == 0 and again == ws,
+                "capture %s: WebSocket frames re-encode to the same bytes" % name,
+                "%s %s\n      %s\n      %s" % (rc, rc2, again[:4], ws[:4]))
+    print("sio captures: %d files" % len(files))
+    return len(files)
+
+
+# ---------------------------------------------------------------------- #
 # (c) captures
 
 
@@ -532,6 +873,9 @@ def main():
     n_files = test_vectors(t, root)
     t.check(n_files > 0, "vector files exist in %s/eio" % root)
     test_captures(t, root)
+    test_sio(t)
+    t.check(test_sio_vectors(t, root) > 0, "Socket.IO vector files exist in %s/sio" % root)
+    t.check(test_sio_captures(t, root) > 0, "Socket.IO captures exist in %s/captures" % root)
     print("cli: %d checks passed, %d failed, %d runs of sioc" % (t.passed, t.failed, t.runs))
     return 0 if t.failed == 0 else 1
 
