@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 double bench_now(void)
@@ -32,6 +33,10 @@ double bench_run(const char *case_name, const char *impl, size_t bytes, double m
                  int rounds, int (*fn)(void *arg), void *arg)
 {
     double best = 0.0;
+    const char *only = getenv("SIOC_BENCH_FILTER");
+    if (only != NULL && *only != '\0' && strstr(case_name, only) == NULL) {
+        return 0.0;
+    }
     /* warm-up: caches, branch predictors, lazy page faults */
     double warm_end = bench_now() + min_seconds / 4;
     while (bench_now() < warm_end) {

@@ -17,7 +17,9 @@ void bench_consume(const void *p, size_t n);
  * Calls fn(arg) repeatedly for at least min_seconds (after a short warm-up),
  * best of `rounds` rounds, and prints one result line for `case_name` and
  * `impl` where each call processes `bytes` bytes. Returns ops per second.
- * A negative return from fn aborts the run with a message.
+ * A negative return from fn aborts the run with a message. When
+ * $SIOC_BENCH_FILTER is set, cases whose name does not contain it are
+ * skipped (nothing printed, 0 returned), for profiling one case.
  */
 double bench_run(const char *case_name, const char *impl, size_t bytes, double min_seconds,
                  int rounds, int (*fn)(void *arg), void *arg);

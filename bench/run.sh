@@ -6,10 +6,12 @@
 # Builds a release build in build-dir (default: build-release in the source
 # tree; created with `meson setup --buildtype=release -Db_lto=true` when missing), installs
 # the reference script's npm packages when missing (`npm ci` in bench/), runs
-# bench_eio, bench_json (when it was built) and bench/ref/bench_eio.js, then
-# prints a table per case and whether each target is met.
+# bench_eio, bench_json (when it was built), bench_sio and the reference
+# scripts bench/ref/bench_eio.js and bench/ref/bench_sio.js, then prints a
+# table per case and whether each target is met.
 #
-# SIOC_BENCH_SECONDS sets the seconds per measuring round (default 0.3).
+# SIOC_BENCH_SECONDS sets the seconds per measuring round (default 0.3);
+# SIOC_BENCH_FILTER=<text> runs only the C cases whose name contains it.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,6 +90,12 @@ for case in ("payload_v4_decode_100", "payload_v4_encode_100", "payload_v3_decod
     targets.append((f"{case}: >= 5x engine.io-parser", ratio(case, "engine.io-parser"), 5.0, "x"))
 targets.append(("payload_v4_decode_100: >= 0.5x the memchr pass",
                 ratio("payload_v4_decode_100", "memchr"), 0.5, "x"))
+for case in ("sio_decode_small", "sio_decode_ack_nsp", "sio_encode_small", "sio_encode_ack_nsp"):
+    targets.append((f"{case}: >= 10x socket.io-parser", ratio(case, "socket.io-parser"), 10.0, "x"))
+for case in ("sio_decode_64k", "sio_encode_64k"):
+    targets.append((f"{case}: >= 3x socket.io-parser", ratio(case, "socket.io-parser"), 3.0, "x"))
+for case in ("sio_msgpack_decode_small", "sio_msgpack_encode_small"):
+    targets.append((f"{case}: >= 10x notepack.io", ratio(case, "notepack.io"), 10.0, "x"))
 for case in ("base64_encode_64k", "base64_decode_64k"):
     r = rows.get(case, {}).get("sioc")
     targets.append((f"{case}: >= 1000 MB/s", r[1] if r else None, 1000.0, " MB/s"))

@@ -19,31 +19,88 @@
 
 #include "eio_json_internal.h"
 
+/*
+ * Output: `o` is the next byte, `room` what is left of the caller's buffer
+ * (0 once something did not fit), `over` the bytes that did not fit. The
+ * usual case, room enough, costs one comparison per write.
+ */
 typedef struct wbuf {
-    char *out;
-    size_t cap;
-    size_t pos;
+    char *o;
+    size_t room;
+    size_t over;
     uint64_t nbin; /* binary placeholders written so far */
 } wbuf;
 
+/* Copies n <= 16 bytes without a library call (short runs dominate JSON). */
+static inline void copy_short(char *d, const void *src, size_t n)
+{
+    const char *s = src;
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            d[i] = s[i];
+        }
+    }
+}
+
+static void put_slow(wbuf *w, const void *s, size_t n)
+{
+    size_t k = n < w->room ? n : w->room;
+    if (k > 0) {
+        memcpy(w->o, s, k);
+        w->o += k;
+    }
+    w->room = 0;
+    w->over += n - k;
+}
+
 static inline void put(wbuf *w, const void *s, size_t n)
 {
-    if (w->pos < w->cap) {
-        size_t room = w->cap - w->pos;
-        memcpy(w->out + w->pos, s, n < room ? n : room);
+    if (n == 0) {
+        return; /* `o` may be NULL when counting only */
     }
-    w->pos += n;
+    if (n <= w->room) {
+        if (n <= 16) {
+            copy_short(w->o, s, n);
+        } else {
+            memcpy(w->o, s, n);
+        }
+        w->o += n;
+        w->room -= n;
+    } else {
+        put_slow(w, s, n);
+    }
 }
 
 static inline void put_ch(wbuf *w, char c)
 {
-    if (w->pos < w->cap) {
-        w->out[w->pos] = c;
+    if (w->room > 0) {
+        *w->o++ = c;
+        w->room--;
+    } else {
+        w->over++;
     }
-    w->pos++;
 }
 
-/* First byte in [p, end) that JSON.stringify escapes: '"', '\\' or a control. */
+/* Bytes JSON.stringify escapes: '"', '\\' and the controls. */
+static const uint8_t escaped[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+/* First byte in [p, end) that JSON.stringify escapes. */
 static inline const uint8_t *scan_escape(const uint8_t *p, const uint8_t *end)
 {
 #if defined(__SSE2__)
@@ -61,64 +118,115 @@ static inline const uint8_t *scan_escape(const uint8_t *p, const uint8_t *end)
         p += 16;
     }
 #endif
-    while (p < end) {
-        uint8_t c = *p;
-        if (c == '"' || c == '\\' || c < 0x20) {
-            return p;
-        }
+    while (p < end && !escaped[*p]) {
         p++;
     }
-    return end;
+    return p;
 }
 
-static void put_string(wbuf *w, const char *s, size_t n)
+static void put_escape(wbuf *w, uint8_t c)
 {
     static const char hex[] = "0123456789abcdef";
+    char e[6] = {'\\', 0, 0, 0, 0, 0};
+    size_t el = 2;
+    switch (c) {
+    case '"': e[1] = '"'; break;
+    case '\\': e[1] = '\\'; break;
+    case '\b': e[1] = 'b'; break;
+    case '\f': e[1] = 'f'; break;
+    case '\n': e[1] = 'n'; break;
+    case '\r': e[1] = 'r'; break;
+    case '\t': e[1] = 't'; break;
+    default:
+        e[1] = 'u';
+        e[2] = '0';
+        e[3] = '0';
+        e[4] = hex[c >> 4];
+        e[5] = hex[c & 15];
+        el = 6;
+        break;
+    }
+    put(w, e, el);
+}
+
+/* Writes s[0..n) quoted and escaped, followed by `tail` when not 0 (the
+   ':' after a key). */
+static void put_string(wbuf *w, const char *s, size_t n, char tail)
+{
     const uint8_t *p = (const uint8_t *)s, *end = p + n;
-    put_ch(w, '"');
+    /* Short strings without escapes (keys, words) are copied as they are
+       checked, in one pass. */
+    if (n <= 32 && n + 3 <= w->room) {
+        char *o = w->o;
+        *o++ = '"';
+        size_t i = 0;
+        for (; i < n; i++) {
+            uint8_t c = p[i];
+            if (escaped[c]) {
+                break;
+            }
+            o[i] = (char)c;
+        }
+        if (i == n) {
+            o += n;
+            *o++ = '"';
+            size_t used = n + 2;
+            if (tail != 0) {
+                *o++ = tail;
+                used++;
+            }
+            w->o = o;
+            w->room -= used;
+            return;
+        }
+        /* an escape: go on below from byte i */
+        w->o = o + i;
+        w->room -= i + 1;
+        p += i;
+    } else {
+        put_ch(w, '"');
+    }
     while (p < end) {
         const uint8_t *q = scan_escape(p, end);
         put(w, p, (size_t)(q - p));
         if (q == end) {
             break;
         }
-        uint8_t c = *q;
-        char e[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t el = 2;
-        switch (c) {
-        case '"': e[1] = '"'; break;
-        case '\\': e[1] = '\\'; break;
-        case '\b': e[1] = 'b'; break;
-        case '\f': e[1] = 'f'; break;
-        case '\n': e[1] = 'n'; break;
-        case '\r': e[1] = 'r'; break;
-        case '\t': e[1] = 't'; break;
-        default:
-            e[1] = 'u';
-            e[2] = '0';
-            e[3] = '0';
-            e[4] = hex[c >> 4];
-            e[5] = hex[c & 15];
-            el = 6;
-            break;
-        }
-        put(w, e, el);
+        put_escape(w, *q);
         p = q + 1;
     }
     put_ch(w, '"');
+    if (tail != 0) {
+        put_ch(w, tail);
+    }
 }
 
 static size_t format_u64(uint64_t v, char *out)
 {
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < n; i++) {
-        out[i] = tmp[n - 1 - i];
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                "31323334353637383940414243444546474849505152535455565758596061"
+                                "62636465666768697071727374757677787980818283848586878889909192"
+                                "93949596979899";
+    if (v < 10) {
+        out[0] = (char)('0' + v);
+        return 1;
     }
+    char tmp[24];
+    size_t i = sizeof tmp;
+    while (v >= 100) {
+        size_t k = (size_t)(v % 100) * 2;
+        v /= 100;
+        tmp[--i] = pairs[k + 1];
+        tmp[--i] = pairs[k];
+    }
+    if (v >= 10) {
+        tmp[--i] = pairs[v * 2 + 1];
+        tmp[--i] = pairs[v * 2];
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
+    size_t n = sizeof tmp - i;
+    memcpy(out, tmp + i, n);
     return n;
 }
 
@@ -379,20 +487,6 @@ bool eio_jsoni_array_index(const char *key, size_t len, uint32_t *value)
     return true;
 }
 
-/* Frame of the explicit stack: one open array or object. */
-typedef struct wframe {
-    const eio_json *c;    /* the container */
-    const eio_json *m;    /* next member to look at */
-    uint32_t last_index;  /* reordered objects: last index key written */
-    uint8_t mode;         /* MODE_* */
-    uint8_t first;        /* nothing written inside yet */
-    uint8_t have_index;   /* reordered objects: an index key was taken */
-} wframe;
-
-enum { MODE_PLAIN, MODE_INDEX, MODE_NAMED };
-
-#define WSTACK 256
-
 static uint32_t key_hash(const eio_json *m)
 {
     uint32_t h = 2166136261u ^ m->key_len;
@@ -403,19 +497,34 @@ static uint32_t key_hash(const eio_json *m)
     return h;
 }
 
+static inline bool index_key(const eio_json *m, uint32_t *v)
+{
+    return m->key_len > 0 && (unsigned)(uint8_t)m->key[0] - '0' < 10u &&
+           eio_jsoni_array_index(m->key, m->key_len, v);
+}
+
 /* Whether obj needs the JavaScript reordering (index keys or duplicates). */
 static bool needs_reorder(const eio_json *obj)
 {
-    if (obj->u.c.count < 2) {
-        const eio_json *m = obj->u.c.first;
-        uint32_t iv;
-        return m != NULL && eio_jsoni_array_index(m->key, m->key_len, &iv);
+    uint32_t iv;
+    if (obj->u.c.count <= 8) {
+        /* Few members: comparing every pair is cheaper than hashing. */
+        for (const eio_json *m = obj->u.c.first; m != NULL; m = m->next) {
+            if (index_key(m, &iv)) {
+                return true;
+            }
+            for (const eio_json *x = obj->u.c.first; x != m; x = x->next) {
+                if (x->key_len == m->key_len &&
+                    (m->key_len == 0 || (x->key[0] == m->key[0] && eio_jsoni_key_eq(x, m)))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
     uint64_t bloom[16] = {0};
     for (const eio_json *m = obj->u.c.first; m != NULL; m = m->next) {
-        uint32_t iv;
-        if (m->key_len > 0 && m->key[0] >= '0' && m->key[0] <= '9' &&
-            eio_jsoni_array_index(m->key, m->key_len, &iv)) {
+        if (index_key(m, &iv)) {
             return true;
         }
         uint32_t h = key_hash(m) & 1023u;
@@ -444,65 +553,75 @@ static const eio_json *last_with_key(const eio_json *m)
     return found;
 }
 
-/* Next member to write from frame f, or NULL when the container is done.
- * *kp receives the member that carries the key to print. */
-static const eio_json *frame_next(wframe *f, const eio_json **kp)
+void eio_jsoni_iter_init(eio_jsoni_iter *it, const eio_json *c)
 {
-    switch (f->mode) {
-    case MODE_PLAIN: {
-        const eio_json *m = f->m;
-        if (m != NULL) {
-            f->m = m->next;
-        }
-        *kp = m;
-        return m;
+    it->c = c;
+    it->m = c->u.c.first;
+    it->last_index = 0;
+    it->have_index = 0;
+    it->mode = EIO_JSONI_PLAIN;
+    if (c->type == EIO_JSON_OBJECT && c->u.c.first != NULL && needs_reorder(c)) {
+        it->mode = EIO_JSONI_INDEX;
     }
-    case MODE_INDEX: {
+}
+
+const eio_json *eio_jsoni_iter_next_ordered(eio_jsoni_iter *it, const eio_json **kp)
+{
+    if (it->mode == EIO_JSONI_INDEX) {
         const eio_json *best = NULL;
         uint32_t best_v = 0;
-        for (const eio_json *x = f->c->u.c.first; x != NULL; x = x->next) {
+        for (const eio_json *x = it->c->u.c.first; x != NULL; x = x->next) {
             uint32_t v;
-            if (eio_jsoni_array_index(x->key, x->key_len, &v) &&
-                (!f->have_index || v > f->last_index) && (best == NULL || v <= best_v)) {
+            if (index_key(x, &v) && (!it->have_index || v > it->last_index) &&
+                (best == NULL || v <= best_v)) {
                 best = x; /* ties: the later duplicate holds the value */
                 best_v = v;
             }
         }
         if (best != NULL) {
-            f->last_index = best_v;
-            f->have_index = 1;
+            it->last_index = best_v;
+            it->have_index = 1;
             *kp = best;
             return best;
         }
-        f->mode = MODE_NAMED;
-        f->m = f->c->u.c.first;
+        it->mode = EIO_JSONI_NAMED;
+        it->m = it->c->u.c.first;
     }
-        /* fall through */
-    case MODE_NAMED:
-    default:
-        for (const eio_json *m = f->m; m != NULL; m = m->next) {
-            uint32_t v;
-            if (eio_jsoni_array_index(m->key, m->key_len, &v)) {
-                continue;
-            }
-            bool seen = false;
-            for (const eio_json *x = f->c->u.c.first; x != m; x = x->next) {
-                if (eio_jsoni_key_eq(x, m)) {
-                    seen = true;
-                    break;
-                }
-            }
-            if (seen) {
-                continue;
-            }
-            f->m = m->next;
-            *kp = m;
-            return last_with_key(m);
+    if (it->mode == EIO_JSONI_PLAIN) {
+        return eio_jsoni_iter_next(it, kp);
+    }
+    for (const eio_json *m = it->m; m != NULL; m = m->next) {
+        uint32_t v;
+        if (index_key(m, &v)) {
+            continue;
         }
-        f->m = NULL;
-        return NULL;
+        bool seen = false;
+        for (const eio_json *x = it->c->u.c.first; x != m; x = x->next) {
+            if (eio_jsoni_key_eq(x, m)) {
+                seen = true;
+                break;
+            }
+        }
+        if (seen) {
+            continue;
+        }
+        it->m = m->next;
+        *kp = m;
+        return last_with_key(m);
     }
+    it->m = NULL;
+    *kp = NULL;
+    return NULL;
 }
+
+/* Frame of the explicit stack: one open array or object. */
+typedef struct wframe {
+    eio_jsoni_iter it;
+    uint8_t object;
+    uint8_t first; /* nothing written inside yet */
+} wframe;
+
+#define WSTACK 256
 
 static void write_scalar(wbuf *w, const eio_json *v)
 {
@@ -525,7 +644,7 @@ static void write_scalar(wbuf *w, const eio_json *v)
         put(w, num, eio_json_format_double(v->u.d, num));
         break;
     case EIO_JSON_STRING:
-        put_string(w, v->u.str.ptr, v->u.str.len);
+        put_string(w, v->u.str.ptr, v->u.str.len, 0);
         break;
     case EIO_JSON_BINARY: {
         /* Socket.IO's placeholder, numbered in the order JavaScript would
@@ -551,20 +670,17 @@ static void write_value(wbuf *w, const eio_json *v)
     const eio_json *x = v;
     for (;;) {
         if (x->type == EIO_JSON_ARRAY || x->type == EIO_JSON_OBJECT) {
-            if (sp == WSTACK) {
+            bool object = x->type == EIO_JSON_OBJECT;
+            if (x->u.c.first == NULL) {
+                put(w, object ? "{}" : "[]", 2);
+            } else if (sp == WSTACK) {
                 write_value(w, x);
             } else {
                 wframe *f = &st[sp++];
-                f->c = x;
-                f->m = x->u.c.first;
-                f->last_index = 0;
+                eio_jsoni_iter_init(&f->it, x);
+                f->object = object;
                 f->first = 1;
-                f->have_index = 0;
-                f->mode = MODE_PLAIN;
-                if (x->type == EIO_JSON_OBJECT && needs_reorder(x)) {
-                    f->mode = MODE_INDEX;
-                }
-                put_ch(w, x->type == EIO_JSON_ARRAY ? '[' : '{');
+                put_ch(w, object ? '{' : '[');
             }
         } else {
             write_scalar(w, x);
@@ -572,24 +688,25 @@ static void write_value(wbuf *w, const eio_json *v)
         x = NULL;
         while (sp > 0) {
             wframe *f = &st[sp - 1];
-            const eio_json *k = NULL;
-            const eio_json *nx = frame_next(f, &k);
+            const eio_json *k;
+            const eio_json *nx = eio_jsoni_iter_next(&f->it, &k);
             if (nx != NULL) {
-                if (nx->type == EIO_JSON_UNDEFINED && f->c->type == EIO_JSON_OBJECT) {
-                    continue; /* JSON.stringify drops such members */
-                }
-                if (!f->first) {
+                if (f->object) {
+                    if (nx->type == EIO_JSON_UNDEFINED) {
+                        continue; /* JSON.stringify drops such members */
+                    }
+                    if (!f->first) {
+                        put_ch(w, ',');
+                    }
+                    put_string(w, k->key, k->key_len, ':');
+                } else if (!f->first) {
                     put_ch(w, ',');
                 }
                 f->first = 0;
-                if (f->c->type == EIO_JSON_OBJECT) {
-                    put_string(w, k->key, k->key_len);
-                    put_ch(w, ':');
-                }
                 x = nx;
                 break;
             }
-            put_ch(w, f->c->type == EIO_JSON_ARRAY ? ']' : '}');
+            put_ch(w, f->object ? '}' : ']');
             sp--;
         }
         if (x == NULL) {
@@ -598,16 +715,21 @@ static void write_value(wbuf *w, const eio_json *v)
     }
 }
 
-size_t eio_json_write(const eio_json *v, char *out, size_t cap)
+size_t eio_jsoni_write(const eio_json *v, char *out, size_t cap, uint64_t *binaries)
 {
     wbuf w = {out, out != NULL ? cap : 0, 0, 0};
     if (v == NULL) {
         put(&w, "null", 4);
-        return w.pos;
+    } else if (v->type != EIO_JSON_UNDEFINED) { /* JSON.stringify(undefined) is no text */
+        write_value(&w, v);
     }
-    if (v->type == EIO_JSON_UNDEFINED) {
-        return 0; /* JSON.stringify(undefined) is no text at all */
+    if (binaries != NULL) {
+        *binaries = w.nbin;
     }
-    write_value(&w, v);
-    return w.pos;
+    return (out != NULL ? (size_t)(w.o - out) : 0) + w.over;
+}
+
+size_t eio_json_write(const eio_json *v, char *out, size_t cap)
+{
+    return eio_jsoni_write(v, out, cap, NULL);
 }

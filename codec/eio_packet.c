@@ -33,6 +33,48 @@ static int fail(eio_fail *f, int code, const char *msg, size_t offset)
     return code;
 }
 
+/* Whether s[0..n) is ASCII; for the short texts a payload is made of, where
+   a call to the full validator costs more than the check. */
+static inline bool short_ascii(const uint8_t *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    uint8_t tail = 0;
+    for (; i < n; i++) {
+        tail |= s[i];
+    }
+    return (acc & UINT64_C(0x8080808080808080)) == 0 && tail < 0x80;
+}
+
+/* Copies n bytes; short runs without a library call. */
+static inline void copy_bytes(uint8_t *d, const uint8_t *s, size_t n)
+{
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            d[i] = s[i];
+        }
+    }
+}
+
 static bool is_type_digit(uint8_t c)
 {
     return c >= '0' && c <= '6';
@@ -148,6 +190,9 @@ int eio_packet_check(const eio_packet *p, size_t *bin_len)
         if (p->data == NULL && p->len > 0) {
             return EIO_ERR_INVALID_ARGUMENT;
         }
+        if (p->len <= 64 && short_ascii(p->data, p->len)) {
+            return 0;
+        }
         return eio_utf8_validate(p->data, p->len, NULL);
     case EIO_DATA_BINARY:
         if (p->data == NULL && p->len > 0) {
@@ -190,9 +235,7 @@ uint8_t *eio_packet_text_write(eio_version v, const eio_packet *p, uint8_t *out)
     switch (p->kind) {
     case EIO_DATA_TEXT:
         *out++ = (uint8_t)digit;
-        if (p->len > 0) {
-            memcpy(out, p->data, p->len);
-        }
+        copy_bytes(out, p->data, p->len);
         return out + p->len;
     case EIO_DATA_BINARY:
         *out++ = 'b';

@@ -228,9 +228,20 @@ static int next_v4(eio_payload_decoder *d, const uint8_t *buf, size_t len, bool 
     if (rec_end == pos) {
         return fail(d, err, EIO_ERR_EMPTY_PACKET, M_EMPTY_RECORD, pos);
     }
-    eio_fail f;
-    if (eio_packet_decode_text(EIO_V4, buf + pos, rec_end - pos, ascii, out, &f) != 0) {
-        return fail_packet(d, err, &f, pos);
+    uint8_t t = buf[pos];
+    if (ascii && t >= '0' && t <= '6') {
+        /* The usual record, checked already: what eio_packet_decode_text
+           would return, without the call. */
+        size_t n = rec_end - pos;
+        out->type = (eio_packet_type)(t - '0');
+        out->kind = n > 1 ? EIO_DATA_TEXT : EIO_DATA_NONE;
+        out->data = n > 1 ? buf + pos + 1 : NULL;
+        out->len = n - 1;
+    } else {
+        eio_fail f;
+        if (eio_packet_decode_text(EIO_V4, buf + pos, rec_end - pos, ascii, out, &f) != 0) {
+            return fail_packet(d, err, &f, pos);
+        }
     }
     int rc = emit(d, err, next);
     if (rc == EIO_PAYLOAD_PACKET && last) {
@@ -502,6 +513,19 @@ static size_t binary_len(const eio_packet *p)
 static size_t v3_units(const eio_packet *p, size_t text_size)
 {
     if (p->kind == EIO_DATA_TEXT) {
+        /* ASCII, the usual short message, has one unit per byte. */
+        if (p->len <= 64) {
+            size_t i = 0;
+            while (i + 8 <= p->len && eio_ascii8(p->data + i)) {
+                i += 8;
+            }
+            while (i < p->len && p->data[i] < 0x80) {
+                i++;
+            }
+            if (i == p->len) {
+                return 1 + p->len;
+            }
+        }
         return 1 + eio_utf16_length(p->data, p->len);
     }
     return text_size; /* ASCII only */

@@ -2,8 +2,8 @@
  * The Socket.IO msgpack parser on msgpack-c: reading through msgpack-c's
  * unpack template (callbacks build eio_json nodes straight into the
  * caller's arena, no msgpack_zone, strings and binaries point into the
- * input), writing through msgpack-c's packer with notepack.io's choice of
- * formats. docs/msgpack.md describes the wire format.
+ * input); writing with a small writer of its own that follows notepack.io's
+ * choice of formats byte for byte. docs/msgpack.md describes the wire format.
  */
 #include <assert.h>
 #include <math.h>
@@ -13,6 +13,7 @@
 
 #include "sioc/eio.h"
 #include "sioc/sio_msgpack.h"
+#include "eio_json_internal.h"
 #include "sio_internal.h"
 
 /* ------------------------------------------------------------------------ */
@@ -60,9 +61,12 @@ static int mp_fail_ord(mp_user *u, int code, uint32_t ord)
     return -1;
 }
 
+/* Node size rounded for the arena's bump allocation. */
+#define MP_NODE_SIZE ((sizeof(eio_json) + 7u) & ~(size_t)7u)
+
 static eio_json *mp_node(mp_user *u, uint8_t type, mp_obj *o)
 {
-    eio_json *n = eio_arena_alloc(u->arena, sizeof *n);
+    eio_json *n = eio_arena_bump(u->arena, MP_NODE_SIZE);
     o->s = NULL;
     o->slen = 0;
     o->ord = u->ord++;
@@ -82,7 +86,7 @@ static eio_json *mp_materialize(mp_user *u, mp_obj *o)
     if (o->node != NULL) {
         return o->node;
     }
-    eio_json *n = eio_arena_alloc(u->arena, sizeof *n);
+    eio_json *n = eio_arena_bump(u->arena, MP_NODE_SIZE);
     if (n == NULL) {
         mp_fail_ord(u, EIO_ERR_NOMEM, o->ord);
         return NULL;
@@ -264,6 +268,16 @@ static int mp_cb_str(mp_user *u, const char *b, const char *p, unsigned int l, m
     o->s = p;
     o->slen = l;
     o->ord = u->ord++;
+    /* Keys and short words are ASCII: checked here without a call. */
+    if (l <= 32) {
+        uint8_t high = 0;
+        for (unsigned int i = 0; i < l; i++) {
+            high |= (uint8_t)p[i];
+        }
+        if (high < 0x80) {
+            return 0;
+        }
+    }
     if (eio_utf8_validate((const uint8_t *)p, l, &bad) != 0) {
         u->err = EIO_ERR_INVALID_UTF8;
         u->err_has_off = true;
@@ -547,105 +561,196 @@ int sio_msgpack_decode(const uint8_t *buf, size_t len, const sio_limits *lim_in,
 /* Writing                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The writer puts bytes straight into the caller's buffer; once something
+ * does not fit it only counts, so the caller learns the size needed.
+ * Formats are notepack.io's (docs/msgpack.md), which for headers are the
+ * smallest ones but for never writing a positive integer in a signed format.
+ */
 typedef struct mp_out {
     uint8_t *buf;
     size_t cap;
     size_t len; /* bytes the whole packet needs so far */
+    uint8_t spill[16]; /* where headers go once the buffer is full */
 } mp_out;
 
-static int mp_write(void *data, const char *b, size_t n)
+/* Room for a header of n <= 16 bytes at the current position. */
+static inline uint8_t *mp_head(mp_out *o, size_t n)
 {
-    mp_out *o = data;
+    uint8_t *p = o->len <= o->cap && n <= o->cap - o->len ? o->buf + o->len : o->spill;
+    o->len += n;
+    return p;
+}
+
+static inline void mp_body(mp_out *o, const void *b, size_t n)
+{
     if (o->len <= o->cap && n <= o->cap - o->len) {
-        memcpy(o->buf + o->len, b, n);
+        if (n > 0) {
+            memcpy(o->buf + o->len, b, n);
+        }
     }
     o->len += n;
-    return 0;
+}
+
+static inline void mp_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static inline void mp_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static inline void mp_be64(uint8_t *p, uint64_t v)
+{
+    mp_be32(p, (uint32_t)(v >> 32));
+    mp_be32(p + 4, (uint32_t)v);
+}
+
+static inline void mp_byte(mp_out *o, uint8_t b)
+{
+    *mp_head(o, 1) = b;
+}
+
+/* One byte of tag, then a big-endian length of 1, 2 or 4 bytes by size;
+   below `fix` the length goes into the tag byte `fixtag` instead. */
+static inline void mp_len(mp_out *o, size_t n, size_t fix, uint8_t fixtag, uint8_t tag8,
+                          uint8_t tag16, uint8_t tag32)
+{
+    if (n < fix) {
+        mp_byte(o, (uint8_t)(fixtag | n));
+    } else if (n < 256 && tag8 != 0) {
+        uint8_t *p = mp_head(o, 2);
+        p[0] = tag8;
+        p[1] = (uint8_t)n;
+    } else if (n < 65536) {
+        uint8_t *p = mp_head(o, 3);
+        p[0] = tag16;
+        mp_be16(p + 1, (uint16_t)n);
+    } else {
+        uint8_t *p = mp_head(o, 5);
+        p[0] = tag32;
+        mp_be32(p + 1, (uint32_t)n);
+    }
+}
+
+static inline void mp_str(mp_out *o, const void *s, size_t n)
+{
+    mp_len(o, n, 32, 0xa0, 0xd9, 0xda, 0xdb);
+    mp_body(o, s, n);
 }
 
 /* Deepest tree the encoder follows (it recurses). */
 #define MP_ENCODE_MAX_DEPTH 1000
 
-static void mp_pack_int(msgpack_packer *pk, int64_t v)
+static void mp_pack_int(mp_out *o, int64_t v)
 {
-    /* notepack.io's thresholds, which are the smallest format but for
-       never writing a positive value in a signed format */
+    uint8_t *p;
     if (v >= 0) {
         if (v < 0x80) {
-            msgpack_pack_uint8(pk, (uint8_t)v);
+            mp_byte(o, (uint8_t)v);
         } else if (v < 0x100) {
-            msgpack_pack_fix_uint8(pk, (uint8_t)v);
+            p = mp_head(o, 2);
+            p[0] = 0xcc;
+            p[1] = (uint8_t)v;
         } else if (v < 0x10000) {
-            msgpack_pack_fix_uint16(pk, (uint16_t)v);
+            p = mp_head(o, 3);
+            p[0] = 0xcd;
+            mp_be16(p + 1, (uint16_t)v);
         } else if (v < INT64_C(0x100000000)) {
-            msgpack_pack_fix_uint32(pk, (uint32_t)v);
+            p = mp_head(o, 5);
+            p[0] = 0xce;
+            mp_be32(p + 1, (uint32_t)v);
         } else {
-            msgpack_pack_fix_uint64(pk, (uint64_t)v);
+            p = mp_head(o, 9);
+            p[0] = 0xcf;
+            mp_be64(p + 1, (uint64_t)v);
         }
     } else if (v >= -0x20) {
-        msgpack_pack_int8(pk, (int8_t)v);
+        mp_byte(o, (uint8_t)(int8_t)v);
     } else if (v >= -0x80) {
-        msgpack_pack_fix_int8(pk, (int8_t)v);
+        p = mp_head(o, 2);
+        p[0] = 0xd0;
+        p[1] = (uint8_t)(int8_t)v;
     } else if (v >= -0x8000) {
-        msgpack_pack_fix_int16(pk, (int16_t)v);
+        p = mp_head(o, 3);
+        p[0] = 0xd1;
+        mp_be16(p + 1, (uint16_t)(int16_t)v);
     } else if (v >= -INT64_C(0x80000000)) {
-        msgpack_pack_fix_int32(pk, (int32_t)v);
+        p = mp_head(o, 5);
+        p[0] = 0xd2;
+        mp_be32(p + 1, (uint32_t)(int32_t)v);
     } else {
-        msgpack_pack_fix_int64(pk, v);
+        p = mp_head(o, 9);
+        p[0] = 0xd3;
+        mp_be64(p + 1, (uint64_t)v);
     }
 }
 
-static void mp_pack_double(msgpack_packer *pk, double d)
+static void mp_float64(mp_out *o, double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    uint8_t *p = mp_head(o, 9);
+    p[0] = 0xcb;
+    mp_be64(p + 1, bits);
+}
+
+static void mp_pack_double(mp_out *o, double d)
 {
     if (!mp_integral(d)) {
-        msgpack_pack_double(pk, isnan(d) ? (double)NAN : d);
+        mp_float64(o, isnan(d) ? (double)NAN : d);
         return;
     }
     if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
-        mp_pack_int(pk, (int64_t)d); /* -0 becomes 0, as in notepack.io */
+        mp_pack_int(o, (int64_t)d); /* -0 becomes 0, as in notepack.io */
         return;
     }
     if (d > 0 && d < 18446744073709551616.0) {
-        msgpack_pack_fix_uint64(pk, (uint64_t)d);
+        uint8_t *p = mp_head(o, 9);
+        p[0] = 0xcf;
+        mp_be64(p + 1, (uint64_t)d);
         return;
     }
     /* notepack.io would write these as 64-bit integers modulo 2^64, which
        changes the number; float 64 keeps it. */
-    msgpack_pack_double(pk, d);
+    mp_float64(o, d);
 }
 
-static int mp_pack_value(msgpack_packer *pk, const eio_json *v, int depth)
+static int mp_pack_value(mp_out *o, const eio_json *v, int depth)
 {
-    static const char zero = 0;
     switch (v->type) {
     case EIO_JSON_NULL:
-        msgpack_pack_nil(pk);
+        mp_byte(o, 0xc0);
         return 0;
     case EIO_JSON_BOOL:
-        if (v->u.b) {
-            msgpack_pack_true(pk);
-        } else {
-            msgpack_pack_false(pk);
-        }
+        mp_byte(o, v->u.b ? 0xc3 : 0xc2);
         return 0;
     case EIO_JSON_INT:
-        mp_pack_int(pk, v->u.i);
+        mp_pack_int(o, v->u.i);
         return 0;
     case EIO_JSON_DOUBLE:
-        mp_pack_double(pk, v->u.d);
+        mp_pack_double(o, v->u.d);
         return 0;
     case EIO_JSON_STRING:
-        msgpack_pack_str(pk, v->u.str.len);
-        msgpack_pack_str_body(pk, v->u.str.ptr, v->u.str.len);
+        mp_str(o, v->u.str.ptr, v->u.str.len);
         return 0;
     case EIO_JSON_BINARY:
-        msgpack_pack_bin(pk, v->u.str.len);
-        msgpack_pack_bin_body(pk, v->u.str.ptr, v->u.str.len);
+        mp_len(o, v->u.str.len, 0, 0, 0xc4, 0xc5, 0xc6);
+        mp_body(o, v->u.str.ptr, v->u.str.len);
         return 0;
-    case EIO_JSON_UNDEFINED:
-        msgpack_pack_ext(pk, 1, 0);
-        msgpack_pack_ext_body(pk, &zero, 1);
+    case EIO_JSON_UNDEFINED: {
+        uint8_t *p = mp_head(o, 3); /* fixext 1, type 0, data 0 */
+        p[0] = 0xd4;
+        p[1] = 0;
+        p[2] = 0;
         return 0;
+    }
     case EIO_JSON_ARRAY:
     case EIO_JSON_OBJECT:
         break;
@@ -655,30 +760,24 @@ static int mp_pack_value(msgpack_packer *pk, const eio_json *v, int depth)
     if (depth >= MP_ENCODE_MAX_DEPTH) {
         return SIO_ERR_DEPTH;
     }
-    if (v->type == EIO_JSON_ARRAY) {
-        msgpack_pack_array(pk, v->u.c.count);
+    bool object = v->type == EIO_JSON_OBJECT;
+    if (object) {
+        mp_len(o, v->u.c.count, 16, 0x80, 0, 0xde, 0xdf);
     } else {
-        msgpack_pack_map(pk, v->u.c.count);
+        mp_len(o, v->u.c.count, 16, 0x90, 0, 0xdc, 0xdd);
     }
     size_t n = 0;
     for (const eio_json *c = v->u.c.first; c != NULL; c = c->next, n++) {
-        if (v->type == EIO_JSON_OBJECT) {
+        if (object) {
             /* notepack.io 2.2 keeps members whose value is undefined */
-            msgpack_pack_str(pk, c->key_len);
-            msgpack_pack_str_body(pk, c->key, c->key_len);
+            mp_str(o, c->key, c->key_len);
         }
-        int rc = mp_pack_value(pk, c, depth + 1);
+        int rc = mp_pack_value(o, c, depth + 1);
         if (rc != 0) {
             return rc;
         }
     }
     return n == v->u.c.count ? 0 : EIO_ERR_INVALID_ARGUMENT;
-}
-
-static void mp_pack_key(msgpack_packer *pk, const char *k, size_t n)
-{
-    msgpack_pack_str(pk, n);
-    msgpack_pack_str_body(pk, k, n);
 }
 
 int sio_msgpack_encode(const sio_packet *p, uint8_t *out, size_t cap, size_t *out_len)
@@ -715,32 +814,33 @@ int sio_msgpack_encode(const sio_packet *p, uint8_t *out, size_t cap, size_t *ou
         return rc;
     }
 
-    mp_out o = {out, cap, 0};
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &o, mp_write);
+    mp_out o;
+    o.buf = out;
+    o.cap = cap;
+    o.len = 0;
     /* The order in which socket.io's server builds each packet object:
        ACK {id, type, data, nsp}, the others {type, data, id, nsp}. */
-    msgpack_pack_map(&pk, 2 + (p->data != NULL) + p->has_id);
+    mp_byte(&o, (uint8_t)(0x80 | (2 + (p->data != NULL) + p->has_id)));
     if (type == SIO_PACKET_ACK && p->has_id) {
-        mp_pack_key(&pk, "id", 2);
-        mp_pack_int(&pk, (int64_t)p->id);
+        mp_body(&o, "\xa2id", 3);
+        mp_pack_int(&o, (int64_t)p->id);
     }
-    mp_pack_key(&pk, "type", 4);
-    mp_pack_int(&pk, type);
+    uint8_t *t = mp_head(&o, 6);
+    memcpy(t, "\xa4type", 5);
+    t[5] = (uint8_t)type; /* 0-4: a positive fixint */
     if (p->data != NULL) {
-        mp_pack_key(&pk, "data", 4);
-        rc = mp_pack_value(&pk, p->data, 0);
+        mp_body(&o, "\xa4" "data", 5);
+        rc = mp_pack_value(&o, p->data, 0);
         if (rc != 0) {
             return rc;
         }
     }
     if (type != SIO_PACKET_ACK && p->has_id) {
-        mp_pack_key(&pk, "id", 2);
-        mp_pack_int(&pk, (int64_t)p->id);
+        mp_body(&o, "\xa2id", 3);
+        mp_pack_int(&o, (int64_t)p->id);
     }
-    mp_pack_key(&pk, "nsp", 3);
-    msgpack_pack_str(&pk, nsp_len);
-    msgpack_pack_str_body(&pk, nsp, nsp_len);
+    mp_body(&o, "\xa3nsp", 4);
+    mp_str(&o, nsp, nsp_len);
 
     *out_len = o.len;
     return o.len <= cap ? 0 : EIO_ERR_BUFFER_TOO_SMALL;

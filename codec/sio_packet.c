@@ -15,20 +15,9 @@
 
 /*
  * The placeholder numbering must follow the writer's output order exactly
- * (a decoder on the other side numbers attachments by it), and the writer
- * follows JavaScript's own-key order. The walk below reproduces that order
- * member by member.
+ * (a decoder on the other side numbers attachments by it), so the walk
+ * takes its member order from the writer's own iterator.
  */
-
-enum { M_PLAIN, M_INDEX, M_NAMED };
-
-typedef struct vframe {
-    eio_json *c;
-    eio_json *m;
-    uint32_t last_index;
-    uint8_t mode;
-    uint8_t first;
-} vframe;
 
 #define VSTACK 64
 
@@ -37,128 +26,16 @@ static inline bool is_container(const eio_json *n)
     return n->type == EIO_JSON_ARRAY || n->type == EIO_JSON_OBJECT;
 }
 
-static inline bool index_key(const eio_json *m, uint32_t *v)
+/* Visits the children of container c (at `depth`) and below. */
+static int visit_children(eio_json *c, size_t depth, sio_visit_fn fn, void *ctx)
 {
-    return m->key_len > 0 && (unsigned)(uint8_t)m->key[0] - '0' < 10u &&
-           eio_jsoni_array_index(m->key, m->key_len, v);
-}
-
-static uint32_t key_hash(const eio_json *m)
-{
-    uint32_t h = 2166136261u ^ m->key_len;
-    size_t n = m->key_len < 16 ? m->key_len : 16;
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ (uint8_t)m->key[i]) * 16777619u;
-    }
-    return h;
-}
-
-/* Whether obj has an array-index key or a duplicate key. */
-static bool needs_reorder(const eio_json *obj)
-{
-    uint64_t bloom[16] = {0};
-    for (const eio_json *m = obj->u.c.first; m != NULL; m = m->next) {
-        uint32_t iv;
-        if (index_key(m, &iv)) {
-            return true;
-        }
-        uint32_t h = key_hash(m) & 1023u;
-        uint64_t bit = UINT64_C(1) << (h & 63);
-        if (bloom[h >> 6] & bit) {
-            for (const eio_json *x = obj->u.c.first; x != m; x = x->next) {
-                if (eio_jsoni_key_eq(x, m)) {
-                    return true;
-                }
-            }
-        }
-        bloom[h >> 6] |= bit;
-    }
-    return false;
-}
-
-static eio_json *last_with_key(eio_json *m)
-{
-    eio_json *found = m;
-    for (eio_json *x = m->next; x != NULL; x = x->next) {
-        if (eio_jsoni_key_eq(x, m)) {
-            found = x;
-        }
-    }
-    return found;
-}
-
-static eio_json *frame_next(vframe *f)
-{
-    switch (f->mode) {
-    case M_PLAIN: {
-        eio_json *m = f->m;
-        if (m != NULL) {
-            f->m = m->next;
-        }
-        return m;
-    }
-    case M_INDEX: {
-        eio_json *best = NULL;
-        uint32_t best_v = 0;
-        for (eio_json *x = f->c->u.c.first; x != NULL; x = x->next) {
-            uint32_t v;
-            if (index_key(x, &v) && (f->first || v > f->last_index) &&
-                (best == NULL || v <= best_v)) {
-                best = x; /* on ties the later duplicate holds the value */
-                best_v = v;
-            }
-        }
-        if (best != NULL) {
-            f->first = 0;
-            f->last_index = best_v;
-            return best;
-        }
-        f->mode = M_NAMED;
-        f->m = f->c->u.c.first;
-    }
-        /* fall through */
-    case M_NAMED:
-    default:
-        for (eio_json *m = f->m; m != NULL; m = m->next) {
-            uint32_t v;
-            if (index_key(m, &v)) {
-                continue;
-            }
-            bool seen = false;
-            for (const eio_json *x = f->c->u.c.first; x != m; x = x->next) {
-                if (eio_jsoni_key_eq(x, m)) {
-                    seen = true;
-                    break;
-                }
-            }
-            if (!seen) {
-                f->m = m->next;
-                return last_with_key(m);
-            }
-        }
-        f->m = NULL;
-        return NULL;
-    }
-}
-
-static void frame_push(vframe *f, eio_json *c, bool plain)
-{
-    f->c = c;
-    f->m = c->u.c.first;
-    f->last_index = 0;
-    f->first = 1;
-    f->mode = !plain && c->type == EIO_JSON_OBJECT && needs_reorder(c) ? M_INDEX : M_PLAIN;
-}
-
-/* Visits the children of container c (at `depth`) and below; `plain`
-   visits every member in list order instead of JavaScript's order. */
-static int visit_children(eio_json *c, size_t depth, bool plain, sio_visit_fn fn, void *ctx)
-{
-    vframe st[VSTACK];
+    eio_jsoni_iter st[VSTACK];
     size_t sp = 1;
-    frame_push(&st[0], c, plain);
+    eio_jsoni_iter_init(&st[0], c);
     while (sp > 0) {
-        eio_json *x = frame_next(&st[sp - 1]);
+        const eio_json *k;
+        /* The walk hands out the caller's own (mutable) nodes. */
+        eio_json *x = (eio_json *)(uintptr_t)eio_jsoni_iter_next(&st[sp - 1], &k);
         if (x == NULL) {
             sp--;
             continue;
@@ -170,19 +47,19 @@ static int visit_children(eio_json *c, size_t depth, bool plain, sio_visit_fn fn
         }
         if (r == 0 && is_container(x) && x->u.c.first != NULL) {
             if (sp == VSTACK) {
-                r = visit_children(x, d, plain, fn, ctx);
+                r = visit_children(x, d, fn, ctx);
                 if (r < 0) {
                     return r;
                 }
             } else {
-                frame_push(&st[sp++], x, plain);
+                eio_jsoni_iter_init(&st[sp++], x);
             }
         }
     }
     return 0;
 }
 
-static int visit(eio_json *root, bool plain, sio_visit_fn fn, void *ctx)
+int sio_visit(eio_json *root, sio_visit_fn fn, void *ctx)
 {
     if (root == NULL) {
         return 0;
@@ -192,14 +69,9 @@ static int visit(eio_json *root, bool plain, sio_visit_fn fn, void *ctx)
         return r;
     }
     if (r == 0 && is_container(root) && root->u.c.first != NULL) {
-        return visit_children(root, 0, plain, fn, ctx);
+        return visit_children(root, 0, fn, ctx);
     }
     return 0;
-}
-
-int sio_visit(eio_json *root, sio_visit_fn fn, void *ctx)
-{
-    return visit(root, false, fn, ctx);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -465,38 +337,28 @@ int sio_packet_encode(sio_version v, const sio_packet *p, uint8_t *out, size_t c
     if (data != NULL && (data->type == EIO_JSON_NULL || data->type == EIO_JSON_UNDEFINED)) {
         data = NULL;
     }
-    count_ctx cc = {0};
-    if (data != NULL && is_container(data)) {
-        /* Usually there is no binary node: find out with the cheap list-order
-           walk, and number them in JavaScript's order only when there are. */
-        (void)visit((eio_json *)(uintptr_t)data, true, count_fn, &cc);
-        if (cc.binaries > 0) {
-            cc.binaries = 0;
-            (void)sio_visit((eio_json *)(uintptr_t)data, count_fn, &cc);
-        }
-    } else if (data != NULL && data->type == EIO_JSON_BINARY) {
-        cc.binaries = 1;
-    }
+    /* The type without attachments; the writer tells whether there are. */
     sio_packet_type type = p->type;
-    if (cc.binaries > 0) {
-        if (type == SIO_PACKET_EVENT) {
-            type = SIO_PACKET_BINARY_EVENT;
-        } else if (type == SIO_PACKET_ACK) {
-            type = SIO_PACKET_BINARY_ACK;
-        } else if (type != SIO_PACKET_BINARY_EVENT && type != SIO_PACKET_BINARY_ACK) {
-            /* Only events and acks carry attachments. */
-            return EIO_ERR_INVALID_ARGUMENT;
-        }
-    } else if (type == SIO_PACKET_BINARY_EVENT) {
+    if (type == SIO_PACKET_BINARY_EVENT) {
         type = SIO_PACKET_EVENT; /* "0-" is refused by every decoder */
     } else if (type == SIO_PACKET_BINARY_ACK) {
         type = SIO_PACKET_ACK;
     }
+    bool can_attach = type == SIO_PACKET_EVENT || type == SIO_PACKET_ACK;
     int rc = sio_check_payload(type, data, NULL, 0);
     if (rc < 0) {
+        /* Binary data in a packet that cannot carry attachments is the
+           caller's mistake before it is a payload problem. */
+        if (!can_attach && data != NULL) {
+            count_ctx cc = {0};
+            (void)sio_visit((eio_json *)(uintptr_t)data, count_fn, &cc);
+            if (cc.binaries > 0) {
+                return EIO_ERR_INVALID_ARGUMENT;
+            }
+        }
         return rc;
     }
-    if (type == SIO_PACKET_EVENT || type == SIO_PACKET_BINARY_EVENT) {
+    if (type == SIO_PACKET_EVENT) {
         /* JSON.stringify writes a non-finite name as null, which no decoder
            takes as an event name. */
         const eio_json *name = data->u.c.first;
@@ -505,29 +367,41 @@ int sio_packet_encode(sio_version v, const sio_packet *p, uint8_t *out, size_t c
         }
     }
 
-    bool binary = type == SIO_PACKET_BINARY_EVENT || type == SIO_PACKET_BINARY_ACK;
-    size_t att_len = binary ? u64_len(cc.binaries) + 1 : 0;
     size_t nsp_len = 0;
     if (!main_nsp || qlen > 0) {
         nsp_len = (main_nsp ? 1 : p->nsp.len) + (qlen > 0 ? qlen + 1 : 0) + 1;
     }
     size_t id_len = p->has_id ? u64_len(p->id) : 0;
-    size_t head = 1 + att_len + nsp_len + id_len;
+    size_t head = 1 + nsp_len + id_len;
 
+    /* The JSON goes after the header as it would be without attachments;
+       when the writer met binary nodes it moves up by the count's length. */
     size_t room = cap > head ? cap - head : 0;
     size_t json_len = 0;
+    uint64_t binaries = 0;
     if (data != NULL) {
-        json_len = eio_json_write(data, room > 0 ? (char *)out + head : NULL, room);
+        json_len = eio_jsoni_write(data, room > 0 ? (char *)out + head : NULL, room, &binaries);
     }
-    size_t total = head + json_len;
+    size_t att_len = 0;
+    if (binaries > 0) {
+        if (!can_attach) {
+            return EIO_ERR_INVALID_ARGUMENT; /* only events and acks carry attachments */
+        }
+        type = type == SIO_PACKET_EVENT ? SIO_PACKET_BINARY_EVENT : SIO_PACKET_BINARY_ACK;
+        att_len = u64_len(binaries) + 1;
+    }
+    size_t total = head + att_len + json_len;
     *out_len = total;
     if (total > cap) {
         return EIO_ERR_BUFFER_TOO_SMALL;
     }
+    if (att_len > 0 && json_len > 0) {
+        memmove(out + head + att_len, out + head, json_len);
+    }
     uint8_t *o = out;
     *o++ = (uint8_t)('0' + (unsigned)type);
-    if (binary) {
-        o = put_u64(o, cc.binaries, att_len - 1);
+    if (att_len > 0) {
+        o = put_u64(o, binaries, att_len - 1);
         *o++ = '-';
     }
     if (nsp_len > 0) {
