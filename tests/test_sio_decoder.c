@@ -10,11 +10,10 @@
 
 #include <cmocka.h>
 
+#include "sio_test_util.h"
 #include "sioc/sio.h"
 #include "sioc/sio_msgpack.h"
 #include "test_util.h"
-
-#define PH(n) "{\"_placeholder\":true,\"num\":" #n "}"
 
 typedef struct {
     bool binary;

@@ -9,10 +9,9 @@
 
 #include <cmocka.h>
 
+#include "sio_test_util.h"
 #include "sioc/sio.h"
 #include "test_util.h"
-
-#define S(lit) lit, sizeof(lit) - 1
 
 typedef struct {
     int rc;
@@ -166,14 +165,6 @@ static const ok_case ok_cases[] = {
     {SIO_V5, "4\"x\"", 4, 0, "/", "", -1, "\"x\"", SIO_EVENT_NONE, NULL},
 };
 
-static void check_slice(eio_slice s, const char *want)
-{
-    assert_int_equal(s.len, strlen(want));
-    if (s.len > 0) {
-        assert_memory_equal(s.ptr, want, s.len);
-    }
-}
-
 static void valid_headers(void **state)
 {
     (void)state;
@@ -187,17 +178,17 @@ static void valid_headers(void **state)
         assert_int_equal(r.rc, 0);
         assert_int_equal(r.h.type, c->type);
         assert_int_equal(r.h.attachments, c->attachments);
-        check_slice(r.h.nsp, c->nsp);
-        check_slice(r.h.query, c->query);
+        tu_check_slice(r.h.nsp, c->nsp);
+        tu_check_slice(r.h.query, c->query);
         assert_int_equal(r.h.has_id, c->id >= 0);
         if (c->id >= 0) {
             assert_int_equal(r.h.id, (uint64_t)c->id);
         }
-        check_slice(r.h.payload, c->payload);
+        tu_check_slice(r.h.payload, c->payload);
         assert_int_equal(r.payload_off, (long)(len - strlen(c->payload)));
         assert_int_equal(r.h.event_kind, c->kind);
         if (c->event != NULL) {
-            check_slice(r.h.event, c->event);
+            tu_check_slice(r.h.event, c->event);
             assert_true(r.event_off > 0);
         }
         if (strcmp(c->nsp, "/") != 0 || strstr(c->text, "/,") != NULL ||
@@ -390,7 +381,7 @@ static void limits(void **state)
     assert_int_equal(r.rc, SIO_ERR_NAMESPACE_TOO_LONG);
     r = decode_lim(SIO_V4, S("0/a?b,"), &l);
     assert_int_equal(r.rc, 0);
-    check_slice(r.h.query, "b");
+    tu_check_slice(r.h.query, "b");
     /* a multi-byte character crossing the limit */
     r = decode_lim(SIO_V5, S("0/ab\xc3\xa9,"), &l);
     assert_int_equal(r.rc, SIO_ERR_NAMESPACE_TOO_LONG);

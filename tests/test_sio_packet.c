@@ -10,10 +10,9 @@
 
 #include <cmocka.h>
 
+#include "sio_test_util.h"
 #include "sioc/sio.h"
 #include "test_util.h"
-
-#define S(lit) lit, sizeof(lit) - 1
 
 static eio_json *parse_json(eio_arena *a, const char *text)
 {
@@ -25,12 +24,6 @@ static eio_json *parse_json(eio_arena *a, const char *text)
     }
     assert_int_equal(rc, 0);
     return v;
-}
-
-static bool slice_is(eio_slice s, const char *want)
-{
-    size_t n = strlen(want);
-    return s.len == n && (n == 0 || memcmp(s.ptr, want, n) == 0);
 }
 
 typedef struct {
@@ -45,9 +38,6 @@ typedef struct {
     bool roundtrip;   /* encoding the decoded packet gives the same bytes */
 } pk_case;
 
-#define PH0 "{\"_placeholder\":true,\"num\":0}"
-#define PH1 "{\"_placeholder\":true,\"num\":1}"
-
 static const pk_case cases[] = {
     /* v5 spec examples */
     {SIO_V5, "0", 0, 0, "/", "", -1, NULL, true},
@@ -57,13 +47,13 @@ static const pk_case cases[] = {
      "{\"message\":\"Not authorized\"}", true},
     {SIO_V5, "2[\"foo\"]", 2, 0, "/", "", -1, "[\"foo\"]", true},
     {SIO_V5, "2/admin,[\"bar\"]", 2, 0, "/admin", "", -1, "[\"bar\"]", true},
-    {SIO_V5, "51-[\"baz\"," PH0 "]", 5, 1, "/", "", -1, "[\"baz\"," PH0 "]", false},
-    {SIO_V5, "52-/admin,[\"baz\"," PH0 "," PH1 "]", 5, 2, "/admin", "", -1,
-     "[\"baz\"," PH0 "," PH1 "]", false},
+    {SIO_V5, "51-[\"baz\"," PH(0) "]", 5, 1, "/", "", -1, "[\"baz\"," PH(0) "]", false},
+    {SIO_V5, "52-/admin,[\"baz\"," PH(0) "," PH(1) "]", 5, 2, "/admin", "", -1,
+     "[\"baz\"," PH(0) "," PH(1) "]", false},
     {SIO_V5, "212[\"foo\"]", 2, 0, "/", "", 12, "[\"foo\"]", true},
     {SIO_V5, "3/admin,12[]", 3, 0, "/admin", "", 12, "[]", true},
     {SIO_V5, "3/admin,13[\"bar\"]", 3, 0, "/admin", "", 13, "[\"bar\"]", true},
-    {SIO_V5, "61-15[\"bar\"," PH0 "]", 6, 1, "/", "", 15, "[\"bar\"," PH0 "]", false},
+    {SIO_V5, "61-15[\"bar\"," PH(0) "]", 6, 1, "/", "", 15, "[\"bar\"," PH(0) "]", false},
     {SIO_V5, "1", 1, 0, "/", "", -1, NULL, true},
     {SIO_V5, "1/admin,", 1, 0, "/admin", "", -1, NULL, true},
     /* v4 spec examples */
@@ -75,10 +65,10 @@ static const pk_case cases[] = {
      "[\"project:delete\",123]", true},
     {SIO_V4, "3/admin,456[]", 3, 0, "/admin", "", 456, "[]", true},
     {SIO_V4, "4/admin,\"Not authorized\"", 4, 0, "/admin", "", -1, "\"Not authorized\"", true},
-    {SIO_V4, "51-[\"hello\"," PH0 "]", 5, 1, "/", "", -1, "[\"hello\"," PH0 "]", false},
-    {SIO_V4, "51-/admin,456[\"project:delete\"," PH0 "]", 5, 1, "/admin", "", 456,
-     "[\"project:delete\"," PH0 "]", false},
-    {SIO_V4, "61-/admin,456[" PH0 "]", 6, 1, "/admin", "", 456, "[" PH0 "]", false},
+    {SIO_V4, "51-[\"hello\"," PH(0) "]", 5, 1, "/", "", -1, "[\"hello\"," PH(0) "]", false},
+    {SIO_V4, "51-/admin,456[\"project:delete\"," PH(0) "]", 5, 1, "/admin", "", 456,
+     "[\"project:delete\"," PH(0) "]", false},
+    {SIO_V4, "61-/admin,456[" PH(0) "]", 6, 1, "/admin", "", 456, "[" PH(0) "]", false},
     {SIO_V4, "0/admin?token=1234&uid=abcd,", 0, 0, "/admin", "token=1234&uid=abcd", -1, NULL,
      true},
     {SIO_V4, "2[\"hey\",\"Jude\"]", 2, 0, "/", "", -1, "[\"hey\",\"Jude\"]", true},
@@ -98,7 +88,7 @@ static const pk_case cases[] = {
     {SIO_V5, "2/\xc3\xa9,[\"\xe2\x82\xac\"]", 2, 0, "/\xc3\xa9", "", -1, "[\"\xe2\x82\xac\"]",
      true},
     {SIO_V5, "39007199254740991[]", 3, 0, "/", "", 9007199254740991L, "[]", true},
-    {SIO_V5, "2[\"a\"," PH0 "]", 2, 0, "/", "", -1, "[\"a\"," PH0 "]", true},
+    {SIO_V5, "2[\"a\"," PH(0) "]", 2, 0, "/", "", -1, "[\"a\"," PH(0) "]", true},
     {SIO_V5, "2[\"connects\",{\"b\":1,\"1\":2}]", 2, 0, "/", "", -1,
      "[\"connects\",{\"1\":2,\"b\":1}]", false},
     {SIO_V5, "4\"x\"", 4, 0, "/", "", -1, "\"x\"", true},
@@ -123,8 +113,8 @@ static void decode_and_encode(void **state)
         assert_int_equal(rc, 0);
         assert_int_equal(p.type, c->type);
         assert_int_equal(p.attachments, c->attachments);
-        assert_true(slice_is(p.nsp, c->nsp));
-        assert_true(slice_is(p.query, c->query));
+        tu_check_slice(p.nsp, c->nsp);
+        tu_check_slice(p.query, c->query);
         assert_int_equal(p.has_id, c->id >= 0);
         if (c->id >= 0) {
             assert_int_equal(p.id, (uint64_t)c->id);
@@ -201,7 +191,7 @@ static const err_case err_cases[] = {
     {SIO_V5, "2[\"connect\"]", SIO_ERR_EVENT_RESERVED, 2},
     {SIO_V5, "2[\"\\u0063onnect\"]", SIO_ERR_EVENT_RESERVED, 2},
     {SIO_V5, "2[\"removeListene\\u0072\",1]", SIO_ERR_EVENT_RESERVED, 2},
-    {SIO_V5, "51-[\"newListener\"," PH0 "]", SIO_ERR_EVENT_RESERVED, 4},
+    {SIO_V5, "51-[\"newListener\"," PH(0) "]", SIO_ERR_EVENT_RESERVED, 4},
     {SIO_V4, "2/admin,7[ \"disconnecting\"]", SIO_ERR_EVENT_RESERVED, 11},
     /* JSON errors at their offset in the packet */
     {SIO_V5, "2[\"a\",]", EIO_ERR_JSON_SYNTAX, 6},
@@ -468,7 +458,7 @@ static void encode_binary(void **state)
     assert_int_equal(sio_packet_attachments(&p, list, 1), 2);
     assert_ptr_equal(list[0], d->u.c.first->next);
     assert_int_equal(enc(SIO_V5, &p, out, sizeof out), 0);
-    assert_string_equal(out, "52-/admin,[\"baz\"," PH0 "," PH1 "]");
+    assert_string_equal(out, "52-/admin,[\"baz\"," PH(0) "," PH(1) "]");
 
     /* BINARY_ACK with an id */
     d = parse_json(&a, "[\"bar\",null]");
@@ -477,7 +467,7 @@ static void encode_binary(void **state)
     p.has_id = true;
     p.id = 15;
     assert_int_equal(enc(SIO_V5, &p, out, sizeof out), 0);
-    assert_string_equal(out, "61-15[\"bar\"," PH0 "]");
+    assert_string_equal(out, "61-15[\"bar\"," PH(0) "]");
 
     /* attachment order is JavaScript's key order: index keys first */
     d = parse_json(&a, "[\"a\",{\"b\":null,\"1\":null}]");
@@ -489,7 +479,7 @@ static void encode_binary(void **state)
     assert_ptr_equal(list[0], o->u.c.first->next);
     assert_ptr_equal(list[1], o->u.c.first);
     assert_int_equal(enc(SIO_V5, &p, out, sizeof out), 0);
-    assert_string_equal(out, "52-[\"a\",{\"1\":" PH0 ",\"b\":" PH1 "}]");
+    assert_string_equal(out, "52-[\"a\",{\"1\":" PH(0) ",\"b\":" PH(1) "}]");
 
     /* a key given twice: only the last value is sent */
     d = parse_json(&a, "[\"a\",{\"x\":null,\"x\":null}]");
@@ -500,7 +490,7 @@ static void encode_binary(void **state)
     assert_int_equal(sio_packet_attachments(&p, list, 4), 1);
     assert_ptr_equal(list[0], o->u.c.first->next);
     assert_int_equal(enc(SIO_V5, &p, out, sizeof out), 0);
-    assert_string_equal(out, "51-[\"a\",{\"x\":" PH0 "}]");
+    assert_string_equal(out, "51-[\"a\",{\"x\":" PH(0) "}]");
 
     /* binary as event name: the receiver would see a placeholder object */
     d = parse_json(&a, "[null]");

@@ -151,26 +151,34 @@ static int type_from_name(const char *s)
     return -1;
 }
 
+/* The bytes of a JSON string (malloc'd); base64-decoded when `b64`. */
+static uint8_t *string_bytes(json_t *v, bool b64, size_t *len)
+{
+    assert_true(json_is_string(v));
+    if (b64) {
+        return b64_decode(json_string_value(v), json_string_length(v), len);
+    }
+    *len = json_string_length(v);
+    uint8_t *out = malloc(*len + 1);
+    assert_non_null(out);
+    memcpy(out, json_string_value(v), *len);
+    return out;
+}
+
 static void unit_from_json(json_t *u, xunit *out)
 {
     json_t *v;
     assert_true(json_is_object(u));
     if ((v = json_object_get(u, "text")) != NULL) {
-        assert_true(json_is_string(v));
         out->binary = false;
-        out->len = json_string_length(v);
-        out->data = malloc(out->len + 1);
-        assert_non_null(out->data);
-        memcpy(out->data, json_string_value(v), out->len);
+        out->data = string_bytes(v, false, &out->len);
     } else if ((v = json_object_get(u, "binary")) != NULL) {
-        assert_true(json_is_string(v));
         out->binary = true;
-        out->data = b64_decode(json_string_value(v), json_string_length(v), &out->len);
+        out->data = string_bytes(v, true, &out->len);
     } else if ((v = json_object_get(u, "text_base64")) != NULL) {
         /* a text unit whose bytes are not valid UTF-8 */
-        assert_true(json_is_string(v));
         out->binary = false;
-        out->data = b64_decode(json_string_value(v), json_string_length(v), &out->len);
+        out->data = string_bytes(v, true, &out->len);
     } else {
         fail_msg("unit without text, binary or text_base64");
     }
@@ -182,16 +190,11 @@ static void packet_from_json(json_t *p, xpacket *out)
     assert_true(json_is_string(t));
     out->type = type_from_name(json_string_value(t));
     if ((v = json_object_get(p, "data")) != NULL) {
-        assert_true(json_is_string(v));
         out->kind = EIO_DATA_TEXT;
-        out->len = json_string_length(v);
-        out->data = malloc(out->len + 1);
-        assert_non_null(out->data);
-        memcpy(out->data, json_string_value(v), out->len);
+        out->data = string_bytes(v, false, &out->len);
     } else if ((v = json_object_get(p, "binary")) != NULL) {
-        assert_true(json_is_string(v));
         out->kind = EIO_DATA_BINARY;
-        out->data = b64_decode(json_string_value(v), json_string_length(v), &out->len);
+        out->data = string_bytes(v, true, &out->len);
     } else {
         out->kind = EIO_DATA_NONE;
         out->data = NULL;
@@ -678,7 +681,11 @@ static void run_polling(const xvector *x)
 
 /* ---- per file --------------------------------------------------------------- */
 
-static void run_file(file_stats *st)
+/*
+ * Runs `check` on every vector (line) of vectors/eio/<st->file>, then prints
+ * the file's counts and fails the test if any vector failed.
+ */
+static void run_file(file_stats *st, void (*check)(json_t *j, file_stats *st))
 {
     cur_stats = st;
     size_t len = 0;
@@ -699,19 +706,11 @@ static void run_file(file_stats *st)
             if (j == NULL) {
                 fail_msg("%s line %d: %s", st->file, jerr.line, jerr.text);
             }
-            xvector x;
-            vector_from_json(j, &x);
-            cur_name = x.name;
+            cur_name = json_string_value(json_object_get(j, "name"));
+            assert_non_null(cur_name);
             cur_mode = NULL;
             st->vectors++;
-            st->errors += x.is_error;
-            st->roundtrips += !x.is_error && x.roundtrip;
-            if (x.polling) {
-                run_polling(&x);
-            } else {
-                run_websocket(&x);
-            }
-            vector_free(&x);
+            check(j, st);
             json_decref(j);
         }
         line += n + 1;
@@ -726,39 +725,18 @@ static void run_file(file_stats *st)
     assert_int_equal(st->failures, 0);
 }
 
-static void test_packets(void **state)
+static void check_vector(json_t *j, file_stats *st)
 {
-    (void)state;
-    file_stats st = {"packets.jsonl", 0, 0, 0, 0};
-    run_file(&st);
-}
-
-static void test_payload_v4(void **state)
-{
-    (void)state;
-    file_stats st = {"payload-v4.jsonl", 0, 0, 0, 0};
-    run_file(&st);
-}
-
-static void test_payload_v3_text(void **state)
-{
-    (void)state;
-    file_stats st = {"payload-v3-text.jsonl", 0, 0, 0, 0};
-    run_file(&st);
-}
-
-static void test_payload_v3_binary(void **state)
-{
-    (void)state;
-    file_stats st = {"payload-v3-binary.jsonl", 0, 0, 0, 0};
-    run_file(&st);
-}
-
-static void test_errors(void **state)
-{
-    (void)state;
-    file_stats st = {"errors.jsonl", 0, 0, 0, 0};
-    run_file(&st);
+    xvector x;
+    vector_from_json(j, &x);
+    st->errors += x.is_error;
+    st->roundtrips += !x.is_error && x.roundtrip;
+    if (x.polling) {
+        run_polling(&x);
+    } else {
+        run_websocket(&x);
+    }
+    vector_free(&x);
 }
 
 /* ---- handshake.jsonl --------------------------------------------------------- */
@@ -852,53 +830,30 @@ static void check_handshake(json_t *j, file_stats *st)
     }
 }
 
+/* One test per vector file; its name is the initial state. */
+static void test_vector_file(void **state)
+{
+    file_stats st = {*state, 0, 0, 0, 0};
+    run_file(&st, check_vector);
+}
+
 static void test_handshake(void **state)
 {
     (void)state;
     file_stats st = {"handshake.jsonl", 0, 0, 0, 0};
-    cur_stats = &st;
-    size_t len = 0;
-    const char *path = tu_vector_path("eio/handshake.jsonl");
-    uint8_t *text = tu_read_file(path, &len);
-    if (text == NULL) {
-        fail_msg("cannot read %s", path);
-    }
-    char *line = (char *)text, *end = (char *)text + len;
-    while (line < end) {
-        char *nl = memchr(line, '\n', (size_t)(end - line));
-        size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
-        if (n > 0) {
-            json_error_t jerr;
-            json_t *j = json_loadb(line, n, JSON_ALLOW_NUL, &jerr);
-            if (j == NULL) {
-                fail_msg("handshake.jsonl line %d: %s", jerr.line, jerr.text);
-            }
-            cur_name = json_string_value(json_object_get(j, "name"));
-            assert_non_null(cur_name);
-            st.vectors++;
-            check_handshake(j, &st);
-            json_decref(j);
-        }
-        line += n + 1;
-    }
-    free(text);
-    printf("vectors eio/handshake.jsonl: %d vectors (%d errors, %d encoded back), %d failures\n",
-           st.vectors, st.errors, st.roundtrips, st.failures);
-    fflush(stdout);
-    if (st.vectors == 0) {
-        fail_msg("%s has no vectors", path);
-    }
-    assert_int_equal(st.failures, 0);
+    run_file(&st, check_handshake);
 }
+
+#define VECTOR_FILE_TEST(name, file) {#name, test_vector_file, NULL, NULL, (void *)(file)}
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_packets),
-        cmocka_unit_test(test_payload_v4),
-        cmocka_unit_test(test_payload_v3_text),
-        cmocka_unit_test(test_payload_v3_binary),
-        cmocka_unit_test(test_errors),
+        VECTOR_FILE_TEST(test_packets, "packets.jsonl"),
+        VECTOR_FILE_TEST(test_payload_v4, "payload-v4.jsonl"),
+        VECTOR_FILE_TEST(test_payload_v3_text, "payload-v3-text.jsonl"),
+        VECTOR_FILE_TEST(test_payload_v3_binary, "payload-v3-binary.jsonl"),
+        VECTOR_FILE_TEST(test_errors, "errors.jsonl"),
         cmocka_unit_test(test_handshake),
     };
     return cmocka_run_group_tests_name("vectors_eio", tests, NULL, NULL);

@@ -23,6 +23,7 @@
 #include "sioc/eio.h"
 #include "sioc/json.h"
 #include "sioc/sio.h"
+#include "sio_test_util.h"
 #include "sioc/sio_msgpack.h"
 #include "test_util.h"
 
@@ -131,11 +132,6 @@ static eio_json *expected_tree(json_t *j, eio_arena *a, keeplist *keep)
     return NULL;
 }
 
-static bool slice_eq(eio_slice s, const char *str, size_t len)
-{
-    return s.len == len && (len == 0 || memcmp(s.ptr, str, len) == 0);
-}
-
 static void check_packet(vec_ctx *c, size_t k, const sio_packet *p, json_t *want, eio_arena *a,
                          keeplist *keep)
 {
@@ -146,12 +142,12 @@ static void check_packet(vec_ctx *c, size_t k, const sio_packet *p, json_t *want
         return;
     }
     json_t *nsp = json_object_get(want, "nsp");
-    if (!slice_eq(p->nsp, json_string_value(nsp), json_string_length(nsp))) {
+    if (!tu_slice_eq(p->nsp, json_string_value(nsp), json_string_length(nsp))) {
         report(c, "packet %zu: nsp '%.*s', expected '%s'", k, (int)p->nsp.len,
                (const char *)p->nsp.ptr, json_string_value(nsp));
     }
     json_t *q = json_object_get(want, "query");
-    if (q != NULL ? !slice_eq(p->query, json_string_value(q), json_string_length(q))
+    if (q != NULL ? !tu_slice_eq(p->query, json_string_value(q), json_string_length(q))
                   : p->query.len != 0) {
         report(c, "packet %zu: query '%.*s', expected '%s'", k, (int)p->query.len,
                p->query.ptr ? (const char *)p->query.ptr : "", q ? json_string_value(q) : "");
