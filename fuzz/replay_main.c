@@ -104,7 +104,9 @@ int main(int argc, char **argv)
             count++;
         }
         closedir(d);
-        qsort(names, count, sizeof *names, cmp);
+        if (count > 0) {
+            qsort(names, count, sizeof *names, cmp);
+        }
         for (size_t k = 0; k < count; k++) {
             struct stat fs;
             if (stat(names[k], &fs) == 0 && S_ISREG(fs.st_mode)) {

@@ -18,9 +18,18 @@ case "$job" in
   *) echo "usage: $0 [main|test|bench|all]" >&2; exit 2 ;;
 esac
 
+# Node.js may come from elsewhere than Debian (with npm inside it): a
+# working command counts as installed.
+have() {
+  case "$1" in
+    nodejs) command -v node >/dev/null 2>&1 ;;
+    npm) command -v npm >/dev/null 2>&1 ;;
+    *) dpkg -s "$1" >/dev/null 2>&1 ;;
+  esac
+}
 missing=""
 for p in $want; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  have "$p" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 
