@@ -1,0 +1,2 @@
+/* placeholder: not written yet */
+typedef int session_net_placeholder;
