@@ -129,4 +129,34 @@ static inline bool eio_kind_is_binary(eio_data_kind k)
     return k == EIO_DATA_BINARY || k == EIO_DATA_BASE64;
 }
 
+/*
+ * Copies n bytes; runs of up to 16 bytes without a library call, as two
+ * possibly overlapping word moves (short strings and packets dominate the
+ * protocol, and a memcpy call costs more than the copy itself there).
+ */
+static inline void eio_copy_short(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            d[i] = s[i];
+        }
+    }
+}
+
 #endif /* SIOC_EIO_INTERNAL_H */

@@ -17,6 +17,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "eio_internal.h"
 #include "eio_json_internal.h"
 
 /*
@@ -30,29 +31,6 @@ typedef struct wbuf {
     size_t over;
     uint64_t nbin; /* binary placeholders written so far */
 } wbuf;
-
-/* Copies n <= 16 bytes without a library call (short runs dominate JSON). */
-static inline void copy_short(char *d, const void *src, size_t n)
-{
-    const char *s = src;
-    if (n >= 8) {
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(d, &a, 4);
-        memcpy(d + n - 4, &b, 4);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            d[i] = s[i];
-        }
-    }
-}
 
 static void put_slow(wbuf *w, const void *s, size_t n)
 {
@@ -72,7 +50,7 @@ static inline void put(wbuf *w, const void *s, size_t n)
     }
     if (n <= w->room) {
         if (n <= 16) {
-            copy_short(w->o, s, n);
+            eio_copy_short(w->o, s, n);
         } else {
             memcpy(w->o, s, n);
         }

@@ -51,30 +51,6 @@ static inline bool short_ascii(const uint8_t *s, size_t n)
     return (acc & UINT64_C(0x8080808080808080)) == 0 && tail < 0x80;
 }
 
-/* Copies n bytes; short runs without a library call. */
-static inline void copy_bytes(uint8_t *d, const uint8_t *s, size_t n)
-{
-    if (n > 16) {
-        memcpy(d, s, n);
-    } else if (n >= 8) {
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(d, &a, 4);
-        memcpy(d + n - 4, &b, 4);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            d[i] = s[i];
-        }
-    }
-}
-
 static bool is_type_digit(uint8_t c)
 {
     return c >= '0' && c <= '6';
@@ -235,7 +211,7 @@ uint8_t *eio_packet_text_write(eio_version v, const eio_packet *p, uint8_t *out)
     switch (p->kind) {
     case EIO_DATA_TEXT:
         *out++ = (uint8_t)digit;
-        copy_bytes(out, p->data, p->len);
+        eio_copy_short(out, p->data, p->len);
         return out + p->len;
     case EIO_DATA_BINARY:
         *out++ = 'b';
