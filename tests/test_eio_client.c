@@ -883,6 +883,123 @@ static void test_receive(void **state)
     h_done(&h);
 }
 
+/* `n` copies of `c` after `prefix`, at `out`; returns the end. */
+static char *fill(char *out, const char *prefix, char c, size_t n)
+{
+    size_t k = strlen(prefix);
+    memcpy(out, prefix, k);
+    memset(out + k, c, n);
+    return out + k + n;
+}
+
+/* A body of exactly limits.max_payload is read; one byte more is refused.
+ * (The limit must leave room for the handshake's open packet.) */
+static void test_receive_max_payload(void **state)
+{
+    (void)state;
+    char body[256], *e;
+    eio_client_options o = opts(EIO_V4);
+    o.limits.max_payload = 128;
+    o.upgrade = false;
+    harness h;
+    open_polling(&h, &o, &HS_PLAIN, NULL, 0);
+    /* 1 + 63, 0x1e, 1 + 62: 128 */
+    e = fill(fill(body, "4", 'a', 63), "\x1e" "4", 'b', 62);
+    respond(&h, h.get, 200, NULL, body, (size_t)(e - body));
+    assert_int_equal(e - body, 128);
+    expect_msg(&h, body + 1, 63, false);
+    expect_msg(&h, body + 66, 62, false);
+    h.get = expect_get(&h, T4(2));
+    /* one record of 128 */
+    e = fill(body, "4", 'c', 127);
+    respond(&h, h.get, 200, NULL, body, (size_t)(e - body));
+    expect_msg(&h, body + 1, 127, false);
+    h.get = expect_get(&h, T4(3));
+    e = fill(fill(body, "4", 'a', 63), "\x1e" "4", 'b', 63);
+    respond(&h, h.get, 200, NULL, body, (size_t)(e - body));
+    expect_close(&h, EIO_CLOSE_PARSE_ERROR, EIO_ERR_PAYLOAD_TOO_LARGE);
+    h_done(&h);
+
+    eio_client_options o3 = opts(EIO_V3);
+    o3.limits.max_payload = 128;
+    o3.upgrade = false;
+    open_polling(&h, &o3, &HS_PLAIN, NULL, 0);
+    /* 4 + 30, 4 + 90: 128 */
+    e = fill(fill(body, "31:4", 'a', 30), "91:4", 'b', 90);
+    assert_int_equal(e - body, 128);
+    respond(&h, h.get, 200, NULL, body, (size_t)(e - body));
+    expect_msg(&h, body + 4, 30, false);
+    expect_msg(&h, body + 38, 90, false);
+    h.get = expect_get(&h, T3(2));
+    e = fill(fill(body, "31:4", 'a', 30), "92:4", 'b', 91);
+    respond(&h, h.get, 200, NULL, body, (size_t)(e - body));
+    expect_close(&h, EIO_CLOSE_PARSE_ERROR, EIO_ERR_PAYLOAD_TOO_LARGE);
+    h_done(&h);
+}
+
+/* v4 text holding 0x1e: refused until the session is on WebSocket. */
+static void test_send_separator(void **state)
+{
+    (void)state;
+    static const char rs[] = "a\x1e" "b";
+    eio_client_options o = opts(EIO_V4);
+    harness h;
+    /* queued before the handshake: the polling rule applies */
+    h_init(&h, &o, NULL);
+    assert_int_equal(send_raw(&h, rs, 3, false), EIO_ERR_INVALID_ARGUMENT);
+    h_done(&h);
+
+    open_polling(&h, &o, &HS_UPG, NULL, 0);
+    uint32_t ws = expect_ws_open(&h, WS4);
+    assert_int_equal(send_raw(&h, rs, 3, false), EIO_ERR_INVALID_ARGUMENT);
+    assert_int_equal(send_raw(&h, rs + 1, 1, false), EIO_ERR_INVALID_ARGUMENT);
+    no_more(&h);
+    /* binary is base64 on polling */
+    assert_int_equal(send_raw(&h, rs, 3, true), 0);
+    uint32_t post = expect_post(&h, T4(2), TEXT_CT, "bYR5i", 5);
+    ws_opened(&h, ws);
+    WS_TEXT(&h, ws, "2probe");
+    POST_OK(&h, post);
+    FRAME(&h, ws, "3probe");
+    /* pausing is still polling: a failed switch would post it */
+    assert_int_equal(send_raw(&h, rs, 3, false), EIO_ERR_INVALID_ARGUMENT);
+    no_more(&h);
+    RESP(&h, h.get, "6");
+    WS_TEXT(&h, ws, "5");
+    expect_ev(&h, EIO_EVENT_UPGRADE);
+    assert_int_equal(send_raw(&h, rs, 3, false), 0);
+    WS_TEXT(&h, ws, "4a\x1e" "b");
+    FRAME(&h, ws, "4a\x1e" "b");
+    MSG_TEXT(&h, "a\x1e" "b");
+    h_done(&h);
+
+    /* WebSocket only: accepted from the start */
+    o.websocket_only = true;
+    h_init(&h, &o, NULL);
+    assert_int_equal(eio_client_open(h.c, h.now), 0);
+    drain(&h);
+    ws = expect_ws_open(&h, "/engine.io/?EIO=4&transport=websocket");
+    assert_int_equal(send_raw(&h, rs, 3, false), 0);
+    ws_opened(&h, ws);
+    char json[512];
+    eio_packet op = open_packet(EIO_V4, &HS_PLAIN, json, sizeof json);
+    char fr[600];
+    fr[0] = '0';
+    memcpy(fr + 1, op.data, op.len);
+    frame(&h, ws, fr, op.len + 1, false);
+    expect_ev(&h, EIO_EVENT_OPEN);
+    WS_TEXT(&h, ws, "4a\x1e" "b");
+    h_done(&h);
+
+    /* v3 polling has length prefixes: fine */
+    eio_client_options o3 = opts(EIO_V3);
+    o3.upgrade = false;
+    open_polling(&h, &o3, &HS_PLAIN, NULL, 0);
+    assert_int_equal(send_raw(&h, rs, 3, false), 0);
+    expect_post(&h, T3(2), TEXT_CT, "4:4a\x1e" "b", 6);
+    h_done(&h);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Heartbeat                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -1479,6 +1596,8 @@ int main(void)
         cmocka_unit_test(test_send_max_buffered),
         cmocka_unit_test(test_send_v3_limit),
         cmocka_unit_test(test_receive),
+        cmocka_unit_test(test_receive_max_payload),
+        cmocka_unit_test(test_send_separator),
         cmocka_unit_test(test_heartbeat_v4),
         cmocka_unit_test(test_heartbeat_v3),
         cmocka_unit_test(test_upgrade),

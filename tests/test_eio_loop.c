@@ -69,8 +69,8 @@ static bool rchance(rng *r, uint32_t per_mille)
  * Message content is a function of a seed, so the receiver regenerates what
  * was sent and compares byte for byte. Text mixes ASCII with 2-, 3- and
  * 4-byte UTF-8 (the last counts as two UTF-16 units in v3 length prefixes).
- * 0x1e is left out: the v4 polling format cannot carry it, in any
- * implementation.
+ * 0x1e is left out: the v4 polling format cannot carry it, so both send
+ * functions refuse it in v4 text until the session is on WebSocket.
  */
 static void gen_content(uint64_t seed, size_t len, bool binary, uint8_t *out)
 {
@@ -225,6 +225,7 @@ typedef struct peer {
 typedef struct stats {
     unsigned long runs, steps, messages, bytes, upgrades, upgrade_failed, verified;
     unsigned long refused, drops, closes[8], nomem_closes, nomem_returns;
+    unsigned long big_queues; /* server sends leaving more than max_payload in flight on polling */
 } stats;
 
 typedef struct net {
@@ -700,6 +701,10 @@ static void on_server_action(net *n, const eio_server_action *a)
     switch (a->type) {
     case EIO_SERVER_HTTP_RESPOND: {
         assert_int_equal(l->s, LS_PENDING);
+        /* a polling answer never exceeds maxPayload, however much is queued */
+        if (!l->ws && l->method == EIO_HTTP_GET && a->status == 200) {
+            assert_true(a->len <= n->so.max_payload);
+        }
         l->s = LS_ANSWERED;
         nmsg *m = msg_new(li, 1, l->ws ? M_WSREJECT : M_RESP);
         m->status = a->status;
@@ -1199,6 +1204,7 @@ static int app_server_send(net *n, int pi, size_t len, bool binary)
     assert_true(len <= MAX_MSG);
     gen_content(seed, len, binary, n->buf);
     eio_session_state state = eio_server_session_state(n->s, p->session);
+    eio_transport tr = eio_server_session_transport(n->s, p->session);
     int rc = eio_server_send(n->s, p->session, n->buf, len, binary, n->now);
     if (tracing()) {
         fprintf(stderr, "t=%llu peer %d server send %zu %d -> %d\n", (unsigned long long)n->now,
@@ -1206,13 +1212,21 @@ static int app_server_send(net *n, int pi, size_t len, bool binary)
     }
     if (rc == 0) {
         stream_push(&p->st[1], seed, len, binary);
+        const stream *s = &p->st[1];
+        if (n->st && tr == EIO_TRANSPORT_POLLING &&
+            s->bytes_sent - s->bytes_recv > n->so.max_payload) {
+            n->st->big_queues++;
+        }
     } else if (rc == EIO_ERR_INVALID_ARGUMENT) {
         assert_true(state >= EIO_STATE_CLOSING);
     } else if (rc == EIO_ERR_NOMEM) {
         assert_true(n->nomem_mode);
         n->st->nomem_returns++;
     } else {
-        assert_int_equal(rc, EIO_ERR_LIMIT);
+        /* a message no polling body could carry is refused while on polling */
+        assert_true(rc == EIO_ERR_LIMIT ||
+                    (rc == EIO_ERR_PACKET_TOO_LARGE && tr == EIO_TRANSPORT_POLLING &&
+                     len >= n->so.max_payload * 3 / 4 - 8));
         if (n->st) {
             n->st->refused++;
         }
@@ -1427,10 +1441,6 @@ static void send_fixed(net *n, int pi, bool from_client)
     for (size_t i = 0; i < sizeof(fixed_sizes) / sizeof(*fixed_sizes); i++) {
         for (int bin = 0; bin < 2; bin++) {
             size_t len = fixed_sizes[i];
-            /* v3 clients decode at most SRV_MAX_PAYLOAD per body */
-            if (n->p[pi].v == EIO_V3 && len > 300) {
-                len = 300;
-            }
             int rc = from_client ? app_client_send(n, pi, len, bin != 0)
                                  : app_server_send(n, pi, len, bin != 0);
             assert_int_equal(rc, 0);
@@ -1807,19 +1817,15 @@ static size_t pick_size(rng *r, const peer *p, bool from_client)
 }
 
 /*
- * What a careful application does: bound what it has in flight so that the
- * peer can take it. The server answers a GET with everything queued in one
- * body, and v3 clients decode at most SRV_MAX_PAYLOAD per body; the
- * server's own pings must also fit in max_buffered.
+ * What a careful application does: leave room in max_buffered for the
+ * server's own pings and pongs. What it has in flight may well pass the
+ * client's max payload: the server splits polling answers by max_payload.
  */
 static bool server_may_send(const peer *p, size_t len)
 {
     const stream *s = &p->st[1];
     size_t bytes = s->bytes_sent - s->bytes_recv + len;
     size_t count = s->n - s->recv;
-    if (p->v == EIO_V3) {
-        return bytes <= 2000 && count < 30;
-    }
     return bytes <= 12000 && count < 150;
 }
 
@@ -1844,7 +1850,10 @@ static void random_step(net *n)
             app_client_send(n, pi, pick_size(r, p, true), rchance(r, 400));
         }
     } else if (op < 690) {
-        if (p->has_session && !p->s_closed) {
+        /* sometimes a burst, so a polling client finds more than
+         * max_payload queued when it polls */
+        int burst = rchance(r, 100) ? 2 + (int)rbelow(r, 5) : 1;
+        for (int i = 0; i < burst && p->has_session && !p->s_closed; i++) {
             size_t len = pick_size(r, p, false);
             if (server_may_send(p, len)) {
                 app_server_send(n, pi, len, rchance(r, 400));
@@ -2017,27 +2026,20 @@ static long random_run(uint64_t seed, long fail_at, stats *st)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Known defects, kept as failing cases                                      */
+/* Polling limits                                                            */
 /* ------------------------------------------------------------------------ */
 
 /*
- * Defect: the server answers a polling GET with everything queued in one
- * body, however large, while the client refuses bodies over its
- * limits.max_payload (EIO_ERR_PAYLOAD_TOO_LARGE -> "parse error"). Client
- * and server configured with the same max payload (here 4096; by default
- * both are 1000000, with the server buffering up to 10 times that) lose
- * the session as soon as more than max_payload is queued while no GET is
- * held, which is the normal state of a polling session between two GETs.
- * The fix belongs in the server: answer a GET with the packets that fit in
- * max_payload and keep the rest for the next GET, as the client does with
- * its POSTs. Skipped unless SIOC_LOOP_KNOWN_BUGS is set, until fixed.
+ * Client and server configured with the same max payload (4096): the
+ * server answers a GET with the packets that fit in max_payload and keeps
+ * the rest for the next GET, so more than max_payload queued while no GET
+ * is held (the normal state of a polling session between two GETs) all
+ * arrives; an orderly close with such a queue spreads it and the close
+ * packet over as many GETs as needed.
  */
-static void test_bug_poll_body_over_max_payload(void **state)
+static void test_poll_answers_within_max_payload(void **state)
 {
     (void)state;
-    if (!getenv("SIOC_LOOP_KNOWN_BUGS")) {
-        skip();
-    }
     const peer_kind kinds[] = {PK_V4_POLLING, PK_V3_POLLING};
     for (size_t k = 0; k < 2; k++) {
         eio_server_options so;
@@ -2057,53 +2059,67 @@ static void test_bug_poll_body_over_max_payload(void **state)
         /* meanwhile three messages of 2000 bytes are queued: each fits
          * maxPayload, together they do not */
         for (int i = 0; i < 3; i++) {
-            assert_int_equal(app_server_send(n, pi, 2000, false), 0);
+            assert_int_equal(app_server_send(n, pi, 2000, i == 1), 0);
         }
         pump(n);
-        /* fails today: the client closed with "parse error" */
         assert_false(p->c_closed);
         assert_true(pair_alive(p));
         check_delivered(n, p);
-        app_client_close(n, pi);
+        /* the same, closed by the server before the client polls again */
+        assert_int_equal(app_server_send(n, pi, 100, false), 0);
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(app_server_send(n, pi, 2000, i == 0), 0);
+        }
+        app_server_close(n, pi);
+        assert_int_equal(eio_server_session_state(n->s, p->session), EIO_STATE_CLOSING);
         pump(n);
+        check_delivered(n, p);
+        assert_true(p->c_closed && p->s_closed);
+        assert_int_equal(p->s_reason, EIO_CLOSE_FORCED);
+        assert_int_equal(p->c_reason, EIO_CLOSE_TRANSPORT_CLOSE);
+        check_reasons(n, p);
         net_free(n);
     }
 }
 
 /*
- * Defect: v4 polling joins packets with the record separator 0x1e and has
- * no escape for it, yet eio_client_send (and eio_server_send) accept text
- * holding 0x1e. Over polling such a message arrives as two messages (or
- * ends the session with EIO_ERR_EMPTY_PACKET when 0x1e is at an edge),
- * silently. Over WebSocket it is fine. The reference has the same hole.
- * A fix: refuse such text with EIO_ERR_INVALID_ARGUMENT in both send
- * functions for v4 (the session may fall back to polling, or not have
- * upgraded yet), and say so in eio_session.h. Skipped unless
- * SIOC_LOOP_KNOWN_BUGS is set, until fixed.
+ * v4 polling joins packets with the record separator 0x1e and has no
+ * escape for it (the reference has the same hole): both send functions
+ * refuse v4 text holding 0x1e while the session may still travel over
+ * polling, and accept it once on WebSocket, where it arrives whole.
  */
-static void test_bug_v4_text_with_separator(void **state)
+static void test_v4_text_with_separator(void **state)
 {
     (void)state;
-    if (!getenv("SIOC_LOOP_KNOWN_BUGS")) {
-        skip();
-    }
+    static const uint8_t text[] = "a\x1e" "b";
     int pi;
     net *n = open_pair(PK_V4_POLLING, &pi);
     peer *p = &n->p[pi];
     n->raw = true;
-    static const uint8_t text[] = "a\x1e" "b";
-    int rc = eio_client_send(p->c, text, 3, false, n->now);
+    assert_int_equal(eio_client_send(p->c, text, 3, false, n->now), EIO_ERR_INVALID_ARGUMENT);
+    assert_int_equal(eio_server_send(n->s, p->session, text, 3, false, n->now),
+                     EIO_ERR_INVALID_ARGUMENT);
+    /* as binary it is fine */
+    assert_int_equal(eio_client_send(p->c, text, 3, true, n->now), 0);
     drain_client(n, pi);
     pump(n);
-    /* either refused, or delivered as the one message it is */
-    if (rc == 0) {
-        assert_int_equal(n->raw_count, 1);
-        assert_int_equal(n->raw_len, 3);
-        assert_memory_equal(n->raw_last, text, 3);
-    } else {
-        assert_int_equal(rc, EIO_ERR_INVALID_ARGUMENT);
-        assert_int_equal(n->raw_count, 0);
-    }
+    assert_int_equal(n->raw_count, 1);
+    assert_int_equal(n->raw_len, 3);
+    assert_memory_equal(n->raw_last, text, 3);
+    app_client_close(n, pi);
+    pump(n);
+    net_free(n);
+
+    /* upgraded: accepted, one message */
+    n = open_pair(PK_V4_UPGRADE, &pi);
+    p = &n->p[pi];
+    n->raw = true;
+    assert_int_equal(eio_client_send(p->c, text, 3, false, n->now), 0);
+    drain_client(n, pi);
+    pump(n);
+    assert_int_equal(n->raw_count, 1);
+    assert_int_equal(n->raw_len, 3);
+    assert_memory_equal(n->raw_last, text, 3);
     app_client_close(n, pi);
     pump(n);
     net_free(n);
@@ -2120,9 +2136,9 @@ static void print_stats(const char *what, const stats *st, double secs)
 {
     printf("%s: %lu runs, %lu steps, %lu messages (%lu bytes) delivered, %lu upgrades, "
            "%lu failed upgrades, %lu sessions verified whole, %lu sends refused, %lu drops, "
-           "%.2f s\n",
+           "%lu sends past max_payload in flight on polling, %.2f s\n",
            what, st->runs, st->steps, st->messages, st->bytes, st->upgrades, st->upgrade_failed,
-           st->verified, st->refused, st->drops, secs);
+           st->verified, st->refused, st->drops, st->big_queues, secs);
     printf("%s: closes: forced %lu, transport close %lu, transport error %lu, ping timeout %lu, "
            "shutdown %lu; NOMEM closes %lu, NOMEM returns %lu\n",
            what, st->closes[EIO_CLOSE_FORCED], st->closes[EIO_CLOSE_TRANSPORT_CLOSE],
@@ -2151,7 +2167,7 @@ static void test_random_runs(void **state)
     }
     print_stats("random", &st, elapsed(&t0));
     assert_int_equal(st.runs, runs);
-    assert_true(st.upgrades > 0 && st.verified > 0 && st.messages > 0);
+    assert_true(st.upgrades > 0 && st.verified > 0 && st.messages > 0 && st.big_queues > 0);
 }
 
 /* The same runs with one allocation failing somewhere in them. */
@@ -2181,6 +2197,7 @@ static void test_random_nomem(void **state)
         total.upgrade_failed += st.upgrade_failed;
         total.refused += st.refused;
         total.drops += st.drops;
+        total.big_queues += st.big_queues;
         total.nomem_closes += st.nomem_closes;
         total.nomem_returns += st.nomem_returns;
         for (int k = 0; k < 8; k++) {
@@ -2206,8 +2223,8 @@ int main(void)
         cmocka_unit_test(test_probe_dropped),
         cmocka_unit_test(test_random_runs),
         cmocka_unit_test(test_random_nomem),
-        cmocka_unit_test(test_bug_poll_body_over_max_payload),
-        cmocka_unit_test(test_bug_v4_text_with_separator),
+        cmocka_unit_test(test_poll_answers_within_max_payload),
+        cmocka_unit_test(test_v4_text_with_separator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

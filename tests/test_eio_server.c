@@ -33,6 +33,7 @@ typedef struct h {
     bool rnd_fail;
     const uint8_t *rnd_pattern;
     uint32_t conn;     /* next connection id */
+    size_t max_payload; /* the server's, as the handshake announces it */
 } h;
 
 static int fake_random(uint8_t *buf, size_t len, void *ud)
@@ -63,6 +64,7 @@ static h *hnew_opt(const eio_server_options *o)
     oo.random_user_data = t;
     assert_int_equal(eio_server_new(&t->s, &oo, &t->fm.mem), 0);
     t->conn = 100;
+    t->max_payload = o->max_payload;
     return t;
 }
 
@@ -259,12 +261,16 @@ typedef struct sinfo {
     char sid[32];
 } sinfo;
 
-static void open_body(char *out, size_t cap, eio_version v, const char *sid, bool upgrades)
+static void open_body(char *out, size_t cap, eio_version v, const char *sid, bool upgrades,
+                      size_t max_payload)
 {
-    char json[256];
+    char json[256], mp[48] = "";
+    if (v == EIO_V4) {
+        snprintf(mp, sizeof(mp), ",\"maxPayload\":%zu", max_payload);
+    }
     snprintf(json, sizeof(json),
              "0{\"sid\":\"%s\",\"upgrades\":[%s],\"pingInterval\":25000,\"pingTimeout\":20000%s}",
-             sid, upgrades ? "\"websocket\"" : "", v == EIO_V4 ? ",\"maxPayload\":1000000" : "");
+             sid, upgrades ? "\"websocket\"" : "", mp);
     if (v == EIO_V4) {
         snprintf(out, cap, "%s", json);
     } else {
@@ -299,7 +305,7 @@ static sinfo open_polling(h *t, eio_version v, const char *extra, eio_time now)
     assert_int_equal(strlen(sid), 20);
     snprintf(si.sid, sizeof(si.sid), "%s", sid);
     char want[320];
-    open_body(want, sizeof(want), v, sid, true);
+    open_body(want, sizeof(want), v, sid, true, t->max_payload);
     assert_int_equal(a.len, strlen(want));
     assert_memory_equal(a.body, want, a.len);
     snprintf(si.q, sizeof(si.q), "EIO=%d&transport=polling&sid=%s", (int)v, sid);
@@ -326,7 +332,7 @@ static sinfo open_ws(h *t, eio_version v, uint32_t conn, eio_time now)
     const char *sid = eio_server_session_sid(t->s, si.id);
     snprintf(si.sid, sizeof(si.sid), "%s", sid);
     char want[320], json[320];
-    open_body(want, sizeof(want), v, sid, false);
+    open_body(want, sizeof(want), v, sid, false, t->max_payload);
     snprintf(json, sizeof(json), "%s", v == EIO_V4 ? want : strchr(want, ':') + 1);
     assert_int_equal(a.len, strlen(json));
     assert_memory_equal(a.body, json, a.len);
@@ -1252,6 +1258,357 @@ static void test_limits(void **st)
     hfree(t);
 }
 
+/* ---- polling answers within max_payload ---- */
+
+static h *hnew_mp(unsigned versions, size_t max_payload)
+{
+    eio_server_options o;
+    opts(NULL, &o);
+    o.versions = versions;
+    o.max_payload = max_payload;
+    return hnew_opt(&o);
+}
+
+static int send_text(h *t, uint32_t id, const char *text, eio_time now)
+{
+    return eio_server_send(t->s, id, (const uint8_t *)text, strlen(text), false, now);
+}
+
+static int send_bin(h *t, uint32_t id, size_t len, eio_time now)
+{
+    static const uint8_t bytes[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                      12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
+    assert_true(len <= sizeof(bytes));
+    return eio_server_send(t->s, id, bytes, len, true, now);
+}
+
+/* v4: a GET takes the leading packets whose body fits in max_payload. */
+static void test_poll_split_v4(void **st)
+{
+    (void)st;
+    h *t = hnew_mp(EIO_ACCEPT_V4, 16);
+    /* the open packet is larger than 16 bytes: a body always takes one */
+    sinfo si = open_polling(t, EIO_V4, NULL, 0);
+    /* a message that no body could carry is refused: "4" + 16 bytes */
+    assert_int_equal(send_text(t, si.id, "xxxxxxxxxxxxxxxx", 1), EIO_ERR_PACKET_TOO_LARGE);
+    /* binary as base64: 10 bytes are "b" + 16 characters */
+    assert_int_equal(send_bin(t, si.id, 10, 1), EIO_ERR_PACKET_TOO_LARGE);
+    x_no_action(t);
+    /* exactly max_payload: 7 + 1 + 8 bytes in one body; the next waits */
+    assert_int_equal(send_text(t, si.id, "aaaaaa", 1), 0);
+    assert_int_equal(send_text(t, si.id, "bbbbbbb", 1), 0);
+    assert_int_equal(send_text(t, si.id, "c", 1), 0);
+    get(t, 1, si.q, 2);
+    x_text(t, 1, "4aaaaaa\x1e" "4bbbbbbb");
+    x_no_action(t);
+    get(t, 2, si.q, 3);
+    x_text(t, 2, "4c");
+    /* one byte over: two bodies */
+    assert_int_equal(send_text(t, si.id, "dddddd", 4), 0);
+    assert_int_equal(send_text(t, si.id, "eeeeeeee", 4), 0);
+    get(t, 3, si.q, 5);
+    x_text(t, 3, "4dddddd");
+    get(t, 4, si.q, 6);
+    x_text(t, 4, "4eeeeeeee");
+    /* a message filling a body on its own */
+    assert_int_equal(send_text(t, si.id, "fffffffffffffff", 7), 0);
+    assert_int_equal(send_text(t, si.id, "g", 7), 0);
+    get(t, 5, si.q, 8);
+    x_text(t, 5, "4fffffffffffffff");
+    get(t, 6, si.q, 9);
+    x_text(t, 6, "4g");
+    /* base64 is what counts: 9 bytes are "b" + 12 characters, + 1 + 2 */
+    assert_int_equal(send_bin(t, si.id, 9, 10), 0);
+    assert_int_equal(send_text(t, si.id, "h", 10), 0);
+    get(t, 7, si.q, 11);
+    x_text(t, 7, "bAQIDBAUGBwgJ\x1e" "4h");
+    /* a held GET is answered by the first send, the rest wait */
+    get(t, 8, si.q, 12);
+    x_no_action(t);
+    assert_int_equal(send_text(t, si.id, "iiiiiiiiiiiiii", 12), 0);
+    x_text(t, 8, "4iiiiiiiiiiiiii");
+    assert_int_equal(send_text(t, si.id, "j", 12), 0);
+    assert_int_equal(send_text(t, si.id, "k", 12), 0);
+    x_no_action(t);
+    get(t, 9, si.q, 13);
+    x_text(t, 9, "4j\x1e" "4k");
+    x_no_event(t);
+    /* on WebSocket the polling bound does not apply */
+    sinfo w = open_ws(t, EIO_V4, 50, 14);
+    assert_int_equal(send_text(t, w.id, "xxxxxxxxxxxxxxxxxxxx", 15), 0);
+    x_frame(t, 50, "4xxxxxxxxxxxxxxxxxxxx", 21, false);
+    hfree(t);
+}
+
+/* v3: sizes in the format the batch selects (binary once a packet is binary). */
+static void test_poll_split_v3(void **st)
+{
+    (void)st;
+    h *t = hnew_mp(EIO_ACCEPT_V3, 20);
+    sinfo si = open_polling(t, EIO_V3, NULL, 0);
+    /* "18:4" + 17 bytes = 21; binary format: 1 + 2 + 1 + 1 + 16 = 21 */
+    assert_int_equal(send_text(t, si.id, "xxxxxxxxxxxxxxxxx", 1), EIO_ERR_PACKET_TOO_LARGE);
+    assert_int_equal(send_bin(t, si.id, 16, 1), EIO_ERR_PACKET_TOO_LARGE);
+    /* "17:4" + 16 bytes: exactly 20 */
+    assert_int_equal(send_text(t, si.id, "xxxxxxxxxxxxxxxx", 1), 0);
+    get(t, 1, si.q, 2);
+    x_text(t, 1, "17:4xxxxxxxxxxxxxxxx");
+    /* text then binary: 12 + 9 = 21 in the binary format, so the text goes
+       alone, as text, and the binary packet in the next body */
+    assert_int_equal(send_text(t, si.id, "aaaaaaaa", 3), 0);
+    assert_int_equal(send_bin(t, si.id, 5, 3), 0);
+    get(t, 2, si.q, 4);
+    x_text(t, 2, "9:4aaaaaaaa");
+    get(t, 3, si.q, 5);
+    x_respond(t, 3, 200, CT_BIN, "\x01\x06\xff\x04\x01\x02\x03\x04\x05", 9);
+    /* binary then text: 9 + 5 = 14, one binary body */
+    assert_int_equal(send_bin(t, si.id, 5, 6), 0);
+    assert_int_equal(send_text(t, si.id, "a", 6), 0);
+    get(t, 4, si.q, 7);
+    x_respond(t, 4, 200, CT_BIN, "\x01\x06\xff\x04\x01\x02\x03\x04\x05\x00\x02\xff" "4a", 14);
+    /* two text packets: 11 + 9 = 20 */
+    assert_int_equal(send_text(t, si.id, "aaaaaaaa", 8), 0);
+    assert_int_equal(send_text(t, si.id, "bbbbbb", 8), 0);
+    assert_int_equal(send_text(t, si.id, "c", 8), 0);
+    get(t, 5, si.q, 9);
+    x_text(t, 5, "9:4aaaaaaaa7:4bbbbbb");
+    get(t, 6, si.q, 10);
+    x_text(t, 6, "2:4c");
+    x_no_event(t);
+    hfree(t);
+
+    /* b64=1: binary as base64 text, "14:b4" + 12 = 17; 12 bytes make 21 */
+    t = hnew_mp(EIO_ACCEPT_V3, 20);
+    si = open_polling(t, EIO_V3, "&b64=1", 0);
+    assert_int_equal(send_bin(t, si.id, 12, 1), EIO_ERR_PACKET_TOO_LARGE);
+    assert_int_equal(send_bin(t, si.id, 9, 1), 0);
+    assert_int_equal(send_text(t, si.id, "a", 1), 0);
+    get(t, 1, si.q, 2);
+    x_text(t, 1, "14:b4AQIDBAUGBwgJ");
+    get(t, 2, si.q, 3);
+    x_text(t, 2, "2:4a");
+    hfree(t);
+}
+
+/* An orderly close whose queue and close packet do not fit one body. */
+static void test_close_split(void **st)
+{
+    (void)st;
+    h *t = hnew_mp(EIO_ACCEPT_V4 | EIO_ACCEPT_V3, 16);
+    /* 16 bytes of queue: the close packet needs the next GET */
+    sinfo a = open_polling(t, EIO_V4, NULL, 0);
+    assert_int_equal(send_text(t, a.id, "aaaaaa", 1), 0);
+    assert_int_equal(send_text(t, a.id, "bbbbbbb", 1), 0);
+    assert_int_equal(eio_server_close_session(t->s, a.id, 5), 0);
+    assert_int_equal(eio_server_session_state(t->s, a.id), EIO_STATE_CLOSING);
+    assert_int_equal(eio_server_get_expiry(t->s), 30005);
+    x_no_action(t);
+    x_no_event(t);
+    get(t, 1, a.q, 10);
+    x_text(t, 1, "4aaaaaa\x1e" "4bbbbbbb");
+    x_no_action(t);
+    x_no_event(t);
+    assert_int_equal(eio_server_session_state(t->s, a.id), EIO_STATE_CLOSING);
+    /* each GET restarts the wait for the next */
+    assert_int_equal(eio_server_get_expiry(t->s), 30010);
+    assert_int_equal(send_text(t, a.id, "late", 11), EIO_ERR_INVALID_ARGUMENT);
+    get(t, 2, a.q, 20);
+    x_text(t, 2, "1");
+    x_close(t, a.id, EIO_CLOSE_FORCED, 0);
+    x_no_action(t);
+
+    /* 14 bytes + "\x1e1": exactly 16, one answer */
+    sinfo b = open_polling(t, EIO_V4, NULL, 30);
+    assert_int_equal(send_text(t, b.id, "aaaaaa", 31), 0);
+    assert_int_equal(send_text(t, b.id, "bbbbb", 31), 0);
+    assert_int_equal(eio_server_close_session(t->s, b.id, 32), 0);
+    get(t, 3, b.q, 33);
+    x_text(t, 3, "4aaaaaa\x1e" "4bbbbb\x1e" "1");
+    x_close(t, b.id, EIO_CLOSE_FORCED, 0);
+
+    /* three GETs: two full messages, then the last one with the close */
+    sinfo c = open_polling(t, EIO_V4, NULL, 40);
+    assert_int_equal(send_text(t, c.id, "fffffffffffffff", 41), 0);
+    assert_int_equal(send_text(t, c.id, "ggggggggggggggg", 41), 0);
+    assert_int_equal(send_text(t, c.id, "h", 41), 0);
+    assert_int_equal(eio_server_close_session(t->s, c.id, 42), 0);
+    get(t, 4, c.q, 43);
+    x_text(t, 4, "4fffffffffffffff");
+    get(t, 5, c.q, 44);
+    x_text(t, 5, "4ggggggggggggggg");
+    x_no_event(t);
+    get(t, 6, c.q, 45);
+    x_text(t, 6, "4h\x1e" "1");
+    x_close(t, c.id, EIO_CLOSE_FORCED, 0);
+
+    /* v3: the close packet in the binary format: 9 + 4 bytes */
+    sinfo d = open_polling(t, EIO_V3, NULL, 50);
+    assert_int_equal(send_bin(t, d.id, 5, 51), 0);
+    assert_int_equal(eio_server_close_session(t->s, d.id, 52), 0);
+    get(t, 7, d.q, 53);
+    x_respond(t, 7, 200, CT_BIN, "\x01\x06\xff\x04\x01\x02\x03\x04\x05\x00\x01\xff" "1", 13);
+    x_close(t, d.id, EIO_CLOSE_FORCED, 0);
+
+    /* v3 text: "9:4aaaaaaaa" + "4:4bbb" = 17 > 16, then "1:1" */
+    sinfo e = open_polling(t, EIO_V3, NULL, 60);
+    assert_int_equal(send_text(t, e.id, "aaaaaaaa", 61), 0);
+    assert_int_equal(send_text(t, e.id, "bbb", 61), 0);
+    assert_int_equal(eio_server_close_session(t->s, e.id, 62), 0);
+    get(t, 8, e.q, 63);
+    x_text(t, 8, "9:4aaaaaaaa");
+    get(t, 9, e.q, 64);
+    x_text(t, 9, "4:4bbb1:1");
+    x_close(t, e.id, EIO_CLOSE_FORCED, 0);
+
+    /* closing with part of the queue sent: the 30 s wait, and shutdown,
+       end it with what is left dropped */
+    sinfo f = open_polling(t, EIO_V4, NULL, 70);
+    assert_int_equal(send_text(t, f.id, "fffffffffffffff", 71), 0);
+    assert_int_equal(send_text(t, f.id, "ggggggggggggggg", 71), 0);
+    assert_int_equal(eio_server_close_session(t->s, f.id, 72), 0);
+    get(t, 10, f.q, 73);
+    x_text(t, 10, "4fffffffffffffff");
+    assert_int_equal(eio_server_handle_expiry(t->s, 30072), 0);
+    x_no_event(t);
+    assert_int_equal(eio_server_handle_expiry(t->s, 30073), 0);
+    x_no_action(t);
+    x_close(t, f.id, EIO_CLOSE_FORCED, 0);
+    sinfo g = open_polling(t, EIO_V4, NULL, 80);
+    assert_int_equal(send_text(t, g.id, "fffffffffffffff", 81), 0);
+    assert_int_equal(send_text(t, g.id, "ggggggggggggggg", 81), 0);
+    assert_int_equal(eio_server_close_session(t->s, g.id, 82), 0);
+    get(t, 11, g.q, 83);
+    x_text(t, 11, "4fffffffffffffff");
+    assert_int_equal(eio_server_shutdown(t->s, 84), 0);
+    x_no_action(t);
+    x_close(t, g.id, EIO_CLOSE_FORCED, 0);
+    x_no_event(t);
+    assert_int_equal(eio_server_session_count(t->s), 0);
+    hfree(t);
+}
+
+/* v4 text holding 0x1e: refused while the session may use polling. */
+static void test_separator_rule(void **st)
+{
+    (void)st;
+    static const uint8_t rs[] = "a\x1e" "b";
+    h *t = hnew(EIO_ACCEPT_V4 | EIO_ACCEPT_V3);
+    sinfo a = open_polling(t, EIO_V4, NULL, 0);
+    assert_int_equal(eio_server_send(t->s, a.id, rs, 3, false, 1), EIO_ERR_INVALID_ARGUMENT);
+    assert_int_equal(eio_server_send(t->s, a.id, rs + 1, 1, false, 1),
+                     EIO_ERR_INVALID_ARGUMENT);
+    x_no_action(t);
+    /* as binary it travels as base64 */
+    assert_int_equal(eio_server_send(t->s, a.id, rs, 3, true, 1), 0);
+    get(t, 1, a.q, 2);
+    x_text(t, 1, "bYR5i");
+    /* still polling while the upgrade is probed */
+    char uq[128];
+    upgrade_q(&a, uq, sizeof(uq));
+    ws_open(t, 9, uq, 3);
+    x_ws(t, EIO_SERVER_WS_ACCEPT, 9);
+    ws_msg(t, 9, "2probe", 6, false, 4);
+    x_frame(t, 9, "3probe", 6, false);
+    assert_int_equal(eio_server_send(t->s, a.id, rs, 3, false, 5), EIO_ERR_INVALID_ARGUMENT);
+    ws_msg(t, 9, "5", 1, false, 6);
+    x_event(t, EIO_EVENT_UPGRADE, a.id);
+    /* on WebSocket for good: accepted, one frame, and received whole */
+    assert_int_equal(eio_server_send(t->s, a.id, rs, 3, false, 7), 0);
+    x_frame(t, 9, "4a\x1e" "b", 4, false);
+    ws_msg(t, 9, "4a\x1e" "b", 4, false, 8);
+    x_msg(t, a.id, "a\x1e" "b", 3, false);
+    /* a WebSocket-only session from the start */
+    sinfo w = open_ws(t, EIO_V4, 20, 9);
+    assert_int_equal(eio_server_send(t->s, w.id, rs, 3, false, 10), 0);
+    x_frame(t, 20, "4a\x1e" "b", 4, false);
+    /* v3 polling has length prefixes: fine */
+    sinfo v3 = open_polling(t, EIO_V3, NULL, 11);
+    assert_int_equal(eio_server_send(t->s, v3.id, rs, 3, false, 12), 0);
+    get(t, 2, v3.q, 13);
+    x_text(t, 2, "4:4a\x1e" "b");
+    x_no_action(t);
+    x_no_event(t);
+    hfree(t);
+}
+
+/* A session split across GETs and closed in pieces, for the failure sweep. */
+static int scripted_split(h *t)
+{
+    eio_server *s = t->s;
+    eio_server_action a;
+    eio_event e;
+    uint32_t id = 0;
+    char q[96];
+    eio_server_request r;
+    memset(&r, 0, sizeof(r));
+    r.conn = 1;
+    r.method = EIO_HTTP_GET;
+    r.query = "EIO=4&transport=polling";
+    r.query_len = strlen(r.query);
+    r.content_length = -1;
+    if (eio_server_handle_request(s, &r, 0) != 0) {
+        return -1;
+    }
+    while (eio_server_next_action(s, &a)) {
+    }
+    while (eio_server_next_event(s, &e)) {
+        if (e.type == EIO_EVENT_OPEN) {
+            id = e.session;
+        }
+    }
+    if (!id) {
+        return -1;
+    }
+    snprintf(q, sizeof(q), "EIO=4&transport=polling&sid=%s", eio_server_session_sid(s, id));
+    r.query = q;
+    r.query_len = strlen(q);
+    for (int i = 0; i < 4; i++) {
+        /* 11 and 13 bytes ("b" + base64): one or two to a body */
+        (void)eio_server_send(s, id, (const uint8_t *)"0123456789", i % 2 ? 9u : 10u, i % 2 == 1,
+                              1);
+    }
+    r.conn = 2;
+    (void)eio_server_handle_request(s, &r, 2);
+    (void)eio_server_close_session(s, id, 3);
+    for (uint32_t c = 3; c < 7; c++) {
+        r.conn = c;
+        (void)eio_server_handle_request(s, &r, c);
+    }
+    return 0;
+}
+
+static void test_failmem_split(void **st)
+{
+    (void)st;
+    long total;
+    {
+        h *t = hnew_mp(EIO_ACCEPT_V4, 16);
+        long before = t->fm.calls;
+        assert_int_equal(scripted_split(t), 0);
+        total = t->fm.calls - before;
+        eio_event e;
+        int closes = 0;
+        while (eio_server_next_event(t->s, &e)) {
+            closes += e.type == EIO_EVENT_CLOSE;
+        }
+        assert_int_equal(closes, 1);
+        hfree(t);
+    }
+    assert_true(total > 8);
+    for (long i = 0; i < total + 5; i++) {
+        h *t = hnew_mp(EIO_ACCEPT_V4, 16);
+        t->fm.fail_at = t->fm.calls + i;
+        (void)scripted_split(t);
+        eio_server_action a;
+        eio_event e;
+        while (eio_server_next_action(t->s, &a)) {
+        }
+        while (eio_server_next_event(t->s, &e)) {
+        }
+        hfree(t);
+    }
+}
+
 /* A scripted session touching most allocation sites. */
 static int scripted(h *t)
 {
@@ -1439,7 +1796,12 @@ int main(void)
         cmocka_unit_test(test_max_sessions_and_handles),
         cmocka_unit_test(test_sid_format),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_poll_split_v4),
+        cmocka_unit_test(test_poll_split_v3),
+        cmocka_unit_test(test_close_split),
+        cmocka_unit_test(test_separator_rule),
         cmocka_unit_test(test_failmem_sweep),
+        cmocka_unit_test(test_failmem_split),
         cmocka_unit_test(test_memory_returns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

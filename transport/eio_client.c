@@ -1347,6 +1347,14 @@ int eio_client_send(eio_client *c, const uint8_t *data, size_t len, bool binary,
     if (!binary && eio_utf8_validate(data, len, NULL) != 0) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
+    /* v4 polling joins packets with 0x1e and has no escape for it: such text
+     * would arrive as two messages. Only a session already on WebSocket (it
+     * never goes back) may send it; before the upgrade decision the packet
+     * may still leave in a POST. */
+    if (c->version == EIO_V4 && !binary && c->transport != EIO_TRANSPORT_WEBSOCKET && len > 0 &&
+        memchr(data, 0x1e, len) != NULL) {
+        return EIO_ERR_INVALID_ARGUMENT;
+    }
     if (len > c->max_buffered || c->q_bytes > c->max_buffered - len) {
         return EIO_ERR_LIMIT;
     }

@@ -521,35 +521,128 @@ static const char *static_body(eio_version v, char type)
     return type == '1' ? "1" : "6";
 }
 
-/*
- * Encodes the queue (plus an optional extra packet without data) as one
- * polling body. Returns 0 with an owned body, or a negative code.
- */
-static int encode_poll_body(eio_server *s, sess *x, int extra_type, uint8_t **body, size_t *len,
-                            const char **ct)
+/* A close packet, as the extra packet of an orderly close's last answer. */
+static eio_packet close_packet(void)
 {
-    size_t n = x->q.count + (extra_type >= 0 ? 1 : 0);
-    eio_packet *pk = eio_sess_alloc(&s->mem, n * sizeof(eio_packet));
+    eio_packet p = {EIO_PACKET_CLOSE, EIO_DATA_NONE, NULL, 0};
+    return p;
+}
+
+/*
+ * The size of a packet as the only record of a polling body, in the text
+ * format and in the v3 binary format. A body's size is the sum of its
+ * records' sizes (plus, in v4, one separator between two records), so a
+ * batch is measured without encoding it.
+ */
+static int poll_record_size(const sess *x, const eio_packet *p, size_t *text, size_t *bin)
+{
+    size_t need = 0;
+    int rc = eio_payload_encode(x->version, EIO_PAYLOAD_TEXT, p, 1, NULL, 0, &need);
+    if (rc != 0 && rc != EIO_ERR_BUFFER_TOO_SMALL) {
+        return rc;
+    }
+    *text = *bin = need;
+    if (x->version == EIO_V3 && x->supports_binary) {
+        rc = eio_payload_encode(x->version, EIO_PAYLOAD_BINARY, p, 1, NULL, 0, &need);
+        if (rc != 0 && rc != EIO_ERR_BUFFER_TOO_SMALL) {
+            return rc;
+        }
+        *bin = need;
+    }
+    return 0;
+}
+
+/* Running size of a polling body, in the format its packets so far select. */
+typedef struct body_size {
+    size_t text;
+    size_t bin;
+    size_t n;
+    bool any_bin;
+} body_size;
+
+/* The body's size with `p` appended (body_size_add keeps it). */
+static int body_size_with(const sess *x, const body_size *b, const eio_packet *p,
+                          body_size *out)
+{
+    size_t t, bn;
+    int rc = poll_record_size(x, p, &t, &bn);
+    if (rc != 0) {
+        return rc;
+    }
+    size_t sep = x->version == EIO_V4 && b->n > 0 ? 1u : 0u;
+    /* Records are bounded by max_buffered; saturate rather than wrap anyway. */
+    out->text = b->text <= SIZE_MAX - t - sep ? b->text + t + sep : SIZE_MAX;
+    out->bin = b->bin <= SIZE_MAX - bn ? b->bin + bn : SIZE_MAX;
+    out->n = b->n + 1;
+    out->any_bin = b->any_bin || p->kind == EIO_DATA_BINARY;
+    return 0;
+}
+
+static size_t body_size_total(const sess *x, const body_size *b)
+{
+    return x->version == EIO_V3 && x->supports_binary && b->any_bin ? b->bin : b->text;
+}
+
+/*
+ * How many leading queued packets one GET answer carries so that the body
+ * stays within max_payload, the client's limit too: with `close_after`,
+ * counting a close packet after them (the answer may then hold none of the
+ * queue); without, at least one, so a packet that fits no body on its own
+ * (only the machine's own packets can) still leaves rather than block the
+ * queue. Returns 0 or an encoder error.
+ */
+static int poll_fit(const eio_server *s, const sess *x, bool close_after, size_t *count)
+{
+    body_size b = {0, 0, 0, false};
+    eio_packet cp = close_packet();
+    size_t n = 0;
+    for (const eio_qpkt *q = x->q.head; q; q = q->next, n++) {
+        eio_packet p = eio_qpkt_view(q);
+        body_size next, with_close;
+        int rc = body_size_with(x, &b, &p, &next);
+        if (rc != 0) {
+            return rc;
+        }
+        with_close = next;
+        if (close_after && (rc = body_size_with(x, &next, &cp, &with_close)) != 0) {
+            return rc;
+        }
+        if (body_size_total(x, &with_close) > s->opt.max_payload && (close_after || n > 0)) {
+            break;
+        }
+        b = next;
+    }
+    *count = n;
+    return 0;
+}
+
+/*
+ * Encodes the first `n` queued packets (plus a close packet when
+ * `with_close`) as one polling body. Returns 0 with an owned body, or a
+ * negative code. The queue is not changed.
+ */
+static int encode_poll_body(eio_server *s, sess *x, size_t n, bool with_close, uint8_t **body,
+                            size_t *len, const char **ct)
+{
+    size_t total = n + (with_close ? 1 : 0);
+    eio_packet *pk = eio_sess_alloc(&s->mem, total * sizeof(eio_packet));
     if (!pk) {
         return EIO_ERR_NOMEM;
     }
     size_t i = 0;
-    for (const eio_qpkt *p = x->q.head; p; p = p->next) {
+    for (const eio_qpkt *p = x->q.head; p && i < n; p = p->next) {
         pk[i++] = eio_qpkt_view(p);
     }
-    if (extra_type >= 0) {
-        pk[i].type = (eio_packet_type)extra_type;
-        pk[i].kind = EIO_DATA_NONE;
-        pk[i].data = NULL;
-        pk[i].len = 0;
+    if (with_close) {
+        pk[i] = close_packet();
     }
-    eio_payload_format f = eio_payload_format_for(x->version, pk, n, x->supports_binary);
+    eio_payload_format f = eio_payload_format_for(x->version, pk, total, x->supports_binary);
     size_t need = 0;
-    int rc = eio_payload_encode(x->version, f, pk, n, NULL, 0, &need);
+    int rc = eio_payload_encode(x->version, f, pk, total, NULL, 0, &need);
     uint8_t *buf = NULL;
     if (rc == 0 || rc == EIO_ERR_BUFFER_TOO_SMALL) {
         buf = eio_sess_alloc(&s->mem, need);
-        rc = buf ? eio_payload_encode(x->version, f, pk, n, buf, need, len) : EIO_ERR_NOMEM;
+        rc = buf ? eio_payload_encode(x->version, f, pk, total, buf, need, len) : EIO_ERR_NOMEM;
     }
     eio_sess_free(&s->mem, pk);
     if (rc != 0) {
@@ -559,6 +652,14 @@ static int encode_poll_body(eio_server *s, sess *x, int extra_type, uint8_t **bo
     *body = buf;
     *ct = f == EIO_PAYLOAD_BINARY ? CT_BINARY : CT_TEXT;
     return 0;
+}
+
+/* Drops the first `n` queued packets (sent, or abandoned at shutdown). */
+static void queue_drop(eio_server *s, sess *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        eio_sess_free(&s->mem, eio_pktq_pop(&x->q));
+    }
 }
 
 /* Answers the held GET with a static one-packet body (close or noop). */
@@ -600,8 +701,9 @@ static void sess_close(eio_server *s, sess *x, eio_close_reason reason, int erro
 
 /*
  * Sends what is queued if the transport can take it now: over WebSocket
- * every packet as a frame; over polling the whole queue as the answer to a
- * held GET. A failure closes the session.
+ * every packet as a frame; over polling, as the answer to a held GET, the
+ * leading packets that fit in max_payload (the rest wait for the next GET).
+ * A failure closes the session.
  */
 static void flush(eio_server *s, sess *x)
 {
@@ -629,10 +731,13 @@ static void flush(eio_server *s, sess *x)
     if (!x->has_get) {
         return;
     }
-    uint8_t *body;
-    size_t len;
+    uint8_t *body = NULL;
+    size_t len, n = 0;
     const char *ct;
-    int rc = encode_poll_body(s, x, -1, &body, &len, &ct);
+    int rc = poll_fit(s, x, false, &n);
+    if (rc == 0) {
+        rc = encode_poll_body(s, x, n, false, &body, &len, &ct);
+    }
     if (rc != 0) {
         sess_close(s, x, EIO_CLOSE_TRANSPORT_ERROR, rc);
         return;
@@ -640,7 +745,7 @@ static void flush(eio_server *s, sess *x)
     push_action(s, EIO_SERVER_HTTP_RESPOND, x->get_conn, 200, ct, body, len, false, body);
     conn_forget(s, x, x->get_conn);
     x->has_get = false;
-    eio_pktq_clear(&x->q, &s->mem);
+    queue_drop(s, x, n);
 }
 
 /* What a queued packet costs against max_buffered: its data and its type. */
@@ -728,9 +833,14 @@ static void sess_close(eio_server *s, sess *x, eio_close_reason reason, int erro
     }
     if (x->has_get) {
         uint8_t *body = NULL;
-        size_t len;
+        size_t len, n = 0;
         const char *ct;
-        if (orderly && encode_poll_body(s, x, EIO_PACKET_CLOSE, &body, &len, &ct) == 0) {
+        /* A GET is held only while the queue is empty, and an
+           application's close with a larger queue goes through
+           close_polling; measuring anyway keeps even a stray queue (at
+           shutdown, whatever does not fit is dropped) within max_payload. */
+        if (orderly && poll_fit(s, x, true, &n) == 0 &&
+            encode_poll_body(s, x, n, true, &body, &len, &ct) == 0) {
             push_action(s, EIO_SERVER_HTTP_RESPOND, x->get_conn, 200, ct, body, len, false,
                         body);
             conn_forget(s, x, x->get_conn);
@@ -1113,14 +1223,42 @@ static int handshake(eio_server *s, const eio_server_request *req, const query *
 /* Requests on an existing session                                          */
 /* ------------------------------------------------------------------------ */
 
-static void finish_forced_close(eio_server *s, sess *x)
+/* An orderly close of a polling session waits for a GET to carry the rest
+   of the queue and the close packet: no heartbeat, no upgrade, and
+   CLOSE_WAIT_MS from now for the next GET. */
+static void enter_closing(eio_server *s, sess *x, eio_time now)
 {
-    /* The queue already holds the close packet's predecessors; the held
-       GET carries them and the close packet, then the session ends. */
-    sess_close(s, x, EIO_CLOSE_FORCED, 0);
+    upgrade_abort(s, x, true, false);
+    x->state = EIO_STATE_CLOSING;
+    x->t_ping = x->t_pong = EIO_TIME_NEVER;
+    x->t_close = eio_sess_deadline(now, CLOSE_WAIT_MS);
+    sess_rearm(s, x);
 }
 
-static void on_poll_get(eio_server *s, sess *x, const eio_server_request *req)
+/*
+ * The application's close of a polling session with a GET held: the GET
+ * carries the queue and the close packet and the session ends; when they
+ * do not fit in one body, it carries what fits and the session waits in
+ * CLOSING for the next GET, so the client never gets a body over
+ * max_payload and nothing queued is lost.
+ */
+static void close_polling(eio_server *s, sess *x, eio_time now)
+{
+    size_t n = 0;
+    int rc = poll_fit(s, x, true, &n);
+    if (rc != 0) {
+        sess_close(s, x, EIO_CLOSE_TRANSPORT_ERROR, rc);
+        return;
+    }
+    if (n == x->q.count) {
+        sess_close(s, x, EIO_CLOSE_FORCED, 0);
+        return;
+    }
+    enter_closing(s, x, now);
+    flush(s, x);
+}
+
+static void on_poll_get(eio_server *s, sess *x, const eio_server_request *req, eio_time now)
 {
     if (x->has_get) {
         /* The spec: 400 and close the session ("overlap from client"). */
@@ -1132,7 +1270,7 @@ static void on_poll_get(eio_server *s, sess *x, const eio_server_request *req)
     x->get_conn = req->conn;
     tab_put(&s->by_conn, req->conn, x);
     if (x->state == EIO_STATE_CLOSING) {
-        finish_forced_close(s, x);
+        close_polling(s, x, now);
         return;
     }
     if (x->q.count) {
@@ -1403,7 +1541,7 @@ int eio_server_handle_request(eio_server *s, const eio_server_request *req, eio_
     }
     switch (req->method) {
     case EIO_HTTP_GET:
-        on_poll_get(s, x, req);
+        on_poll_get(s, x, req, now);
         break;
     case EIO_HTTP_POST:
         on_poll_post(s, x, req, now);
@@ -1524,6 +1662,33 @@ int eio_server_ws_closed(eio_server *s, uint32_t conn, eio_time now)
     return 0;
 }
 
+/*
+ * What a message must satisfy while the session may still travel over
+ * polling (a session on WebSocket never goes back): v4 text without 0x1e,
+ * the record separator, which has no escape and would split the message in
+ * two; and a body of its own within max_payload, since a GET answer never
+ * exceeds it.
+ */
+static int check_polling_send(const eio_server *s, const sess *x, const uint8_t *data,
+                              size_t len, bool binary)
+{
+    if (x->transport != EIO_TRANSPORT_POLLING) {
+        return 0;
+    }
+    if (x->version == EIO_V4 && !binary && len && memchr(data, 0x1e, len)) {
+        return EIO_ERR_INVALID_ARGUMENT;
+    }
+    eio_packet p = {EIO_PACKET_MESSAGE, binary ? EIO_DATA_BINARY : EIO_DATA_TEXT,
+                    len ? data : NULL, len};
+    size_t text, bin;
+    int rc = poll_record_size(x, &p, &text, &bin);
+    if (rc != 0) {
+        return rc;
+    }
+    size_t lone = x->version == EIO_V3 && x->supports_binary && binary ? bin : text;
+    return lone > s->opt.max_payload ? EIO_ERR_PACKET_TOO_LARGE : 0;
+}
+
 int eio_server_send(eio_server *s, uint32_t session, const uint8_t *data, size_t len,
                     bool binary, eio_time now)
 {
@@ -1539,14 +1704,18 @@ int eio_server_send(eio_server *s, uint32_t session, const uint8_t *data, size_t
     if (!binary && eio_utf8_validate(data, len, NULL) != 0) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
+    int rc = check_polling_send(s, x, data, len, binary);
+    if (rc != 0) {
+        return rc;
+    }
     if (!fits(s, x, len)) {
         return EIO_ERR_LIMIT;
     }
     if (reserve(s, 1 + CLOSE_ACTIONS, CLOSE_EVENTS) != 0) {
         return EIO_ERR_NOMEM;
     }
-    int rc = eio_pktq_push(&x->q, &s->mem, EIO_PACKET_MESSAGE,
-                           binary ? EIO_DATA_BINARY : EIO_DATA_TEXT, data, len);
+    rc = eio_pktq_push(&x->q, &s->mem, EIO_PACKET_MESSAGE, binary ? EIO_DATA_BINARY : EIO_DATA_TEXT,
+                       data, len);
     if (rc != 0) {
         return rc;
     }
@@ -1571,17 +1740,17 @@ int eio_server_close_session(eio_server *s, uint32_t session, eio_time now)
     if (reserve(s, CLOSE_ACTIONS + x->q.count, CLOSE_EVENTS) != 0) {
         return EIO_ERR_NOMEM;
     }
-    if (x->transport == EIO_TRANSPORT_WEBSOCKET || x->has_get) {
+    if (x->transport == EIO_TRANSPORT_WEBSOCKET) {
         sess_close(s, x, EIO_CLOSE_FORCED, 0);
         return 0;
     }
+    if (x->has_get) {
+        close_polling(s, x, now);
+        return 0;
+    }
     /* Polling with no GET to answer: the queue and a close packet wait for
-       the next GET, as the reference's orderly close, for CLOSE_WAIT_MS. */
-    upgrade_abort(s, x, true, false);
-    x->state = EIO_STATE_CLOSING;
-    x->t_ping = x->t_pong = EIO_TIME_NEVER;
-    x->t_close = eio_sess_deadline(now, CLOSE_WAIT_MS);
-    sess_rearm(s, x);
+       the next GET, as the reference's orderly close. */
+    enter_closing(s, x, now);
     return 0;
 }
 

@@ -191,9 +191,16 @@ SIOC_API int eio_client_ws_closed(eio_client *c, uint32_t conn, eio_time now);
 
 /**
  * Queues a message packet (copied). Errors: EIO_ERR_INVALID_ARGUMENT (closed
- * session, invalid UTF-8 text), EIO_ERR_LIMIT (max_buffered would be
+ * session, invalid UTF-8 text, or v4 text containing the byte 0x1e while
+ * the session is not on WebSocket), EIO_ERR_LIMIT (max_buffered would be
  * passed), EIO_ERR_PACKET_TOO_LARGE (larger than the server's maxPayload,
  * which a polling body could never carry), EIO_ERR_NOMEM.
+ *
+ * 0x1e separates the packets of a v4 polling body and has no escape, so
+ * such text would arrive split in two. A v4 session refuses it until it
+ * runs on WebSocket (websocket_only, or after EIO_EVENT_UPGRADE; a session
+ * never goes back to polling), including before the handshake and during
+ * the upgrade probe. Send such data as binary instead.
  */
 SIOC_API int eio_client_send(eio_client *c, const uint8_t *data, size_t len, bool binary,
                              eio_time now);
@@ -239,7 +246,9 @@ typedef struct eio_server_options {
     uint32_t ping_interval;   /**< ms; default 25000 */
     uint32_t ping_timeout;    /**< ms; default 20000 */
     uint32_t upgrade_timeout; /**< ms to finish an upgrade; default 10000 */
-    size_t max_payload;       /**< bytes of a POST body / maxPayload; default 1000000 */
+    size_t max_payload;       /**< bytes of a POST body / maxPayload, and the most a polling
+                                   answer holds (unless one packet alone is larger: the open
+                                   packet); default 1000000 */
     size_t max_buffered;      /**< bytes of unsent packets per session; default 10 * max_payload */
     size_t max_sessions;      /**< sessions at once; default 100000 */
     eio_random_fn random;     /**< required: the source of session ids */
@@ -324,13 +333,28 @@ SIOC_API int eio_server_ws_closed(eio_server *s, uint32_t conn, eio_time now);
 
 /**
  * Queues a message to session `session` (copied). Errors:
- * EIO_ERR_INVALID_ARGUMENT (unknown or closed session, invalid UTF-8),
- * EIO_ERR_LIMIT (max_buffered), EIO_ERR_NOMEM.
+ * EIO_ERR_INVALID_ARGUMENT (unknown or closed session, invalid UTF-8, or
+ * v4 text containing the byte 0x1e while the session is on polling),
+ * EIO_ERR_PACKET_TOO_LARGE (on polling: the message alone would make a
+ * body over max_payload), EIO_ERR_LIMIT (max_buffered), EIO_ERR_NOMEM.
+ *
+ * A polling GET is answered with the leading queued packets whose body
+ * stays within max_payload (at least one packet); the rest wait for the
+ * next GET. 0x1e separates the packets of a v4 polling body and has no
+ * escape, so v4 text holding it is refused until the session runs on
+ * WebSocket (it never goes back to polling), including during the upgrade
+ * probe; send such data as binary. Both polling rules are lifted once the
+ * session is on WebSocket.
  */
 SIOC_API int eio_server_send(eio_server *s, uint32_t session, const uint8_t *data, size_t len,
                              bool binary, eio_time now);
 
-/** Closes one session (EIO_CLOSE_FORCED): flushes, sends close. */
+/**
+ * Closes one session (EIO_CLOSE_FORCED): flushes, sends close. Over
+ * polling, when the queue and the close packet do not fit in one body of
+ * max_payload, or no GET is held, the session stays EIO_STATE_CLOSING and
+ * the next GETs carry the rest, the last one with the close packet.
+ */
 SIOC_API int eio_server_close_session(eio_server *s, uint32_t session, eio_time now);
 
 /** Closes every session (EIO_CLOSE_SERVER_SHUTDOWN). */
