@@ -1100,23 +1100,12 @@ static bool is_octet_stream(const char *ct)
 
 static int make_sid(eio_server *s, char *sid)
 {
-    /* 15 random bytes, base64url: 20 characters, as the reference's
-       base64id. A collision with a live sid draws again. */
+    /* A collision with a live sid draws again. */
     for (int attempt = 0; attempt < 8; attempt++) {
-        uint8_t raw[15];
-        if (s->opt.random(raw, sizeof(raw), s->opt.random_user_data) != 0) {
+        if (eio_sess_random_id(s->opt.random, s->opt.random_user_data, sid) != 0) {
             return EIO_ERR_INVALID_ARGUMENT;
         }
-        size_t n = eio_base64_encode(raw, sizeof(raw), sid);
-        for (size_t i = 0; i < n; i++) {
-            if (sid[i] == '+') {
-                sid[i] = '-';
-            } else if (sid[i] == '/') {
-                sid[i] = '_';
-            }
-        }
-        sid[n] = '\0';
-        if (!find_sid(s, sid, n)) {
+        if (!find_sid(s, sid, EIO_SESS_ID_LEN)) {
             return 0;
         }
     }

@@ -182,3 +182,21 @@ int eio_pktq_encode_payload(const eio_pktq *q, size_t n, eio_version v, bool sup
     }
     return 0;
 }
+
+int eio_sess_random_id(eio_random_fn random, void *user_data, char out[EIO_SESS_ID_LEN + 1])
+{
+    uint8_t raw[15];
+    if (random(raw, sizeof(raw), user_data) != 0) {
+        return EIO_ERR_INVALID_ARGUMENT;
+    }
+    size_t n = eio_base64_encode(raw, sizeof(raw), out);
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] == '+') {
+            out[i] = '-';
+        } else if (out[i] == '/') {
+            out[i] = '_';
+        }
+    }
+    out[n] = '\0';
+    return 0;
+}

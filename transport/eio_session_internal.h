@@ -82,4 +82,12 @@ static inline eio_packet eio_qpkt_view(const eio_qpkt *p)
     return pk;
 }
 
+/*
+ * A random id as the reference's base64id makes them: 15 bytes from the
+ * caller's random source, base64url, 20 characters plus a NUL in `out`.
+ * Returns 0, or EIO_ERR_INVALID_ARGUMENT when the random source fails.
+ */
+#define EIO_SESS_ID_LEN 20
+int eio_sess_random_id(eio_random_fn random, void *user_data, char out[EIO_SESS_ID_LEN + 1]);
+
 #endif /* SIOC_EIO_SESSION_INTERNAL_H */

@@ -666,23 +666,9 @@ static int invalid_state(sio_server *s, sess *se)
     return close_session(s, se, SIO_DISCONNECT_FORCED_CLOSE, true);
 }
 
-/* 15 random bytes as base64url: 20 characters, as the reference's base64id. */
 static int make_sid(sio_server *s, char out[24])
 {
-    uint8_t raw[15];
-    if (s->opt.random(raw, sizeof(raw), s->opt.random_user_data) != 0) {
-        return EIO_ERR_INVALID_ARGUMENT;
-    }
-    size_t n = eio_base64_encode(raw, sizeof(raw), out);
-    for (size_t i = 0; i < n; i++) {
-        if (out[i] == '+') {
-            out[i] = '-';
-        } else if (out[i] == '/') {
-            out[i] = '_';
-        }
-    }
-    out[n] = '\0';
-    return 0;
+    return eio_sess_random_id(s->opt.random, s->opt.random_user_data, out);
 }
 
 static int request_or_accept(sio_server *s, sock *k, const eio_json *auth);
