@@ -49,6 +49,7 @@ echo "running bench_sio" >&2
 "$BUILD/bench/bench_sio" >>"$RESULTS"
 echo "running bench/ref/bench_sio.js ($(node --version))" >&2
 node "$ROOT/bench/ref/bench_sio.js" >>"$RESULTS"
+ninja -C "$BUILD" bench/bench_session >&2 && echo "running bench_session" >&2 && "$BUILD/bench/bench_session" >>"$RESULTS"
 
 python3 - "$RESULTS" <<'EOF'
 import sys
