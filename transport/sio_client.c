@@ -609,12 +609,13 @@ static void drop_buffer(sio_client *c, cl_socket *s)
 }
 
 /* The socket is gone for good: its acks time out first, so that nothing
-   mentions it after its last event (which the caller queues). */
+   mentions it after its last event (which the caller queues). Its strings
+   stay until begin() frees the dead socket, because events not drained yet
+   (a CONNECT's sid, a namespace) may still point at them. */
 static void socket_kill(sio_client *c, cl_socket *s, sio_disconnect_reason reason)
 {
     time_out_acks(c, s, reason, true);
     drop_buffer(c, s);
-    str_clear(c, &s->sid);
     s->state = SOCK_DEAD;
 }
 
