@@ -88,7 +88,9 @@ typedef enum sio_event_type {
     SIO_EVENT_RECONNECT_ATTEMPT = 7, /**< client: attempt number `attempt` starts */
     SIO_EVENT_RECONNECT = 8,      /**< client: reconnected after `attempt` attempts */
     SIO_EVENT_RECONNECT_FAILED = 9, /**< client: reconnection_attempts exhausted */
-    SIO_EVENT_RECOVERED = 10,     /**< connection state recovered: missed packets follow as EVENTs */
+    SIO_EVENT_RECOVERED = 10,     /**< connection state recovered (before the CONNECT event):
+                                       client: missed packets follow as EVENTs; server: the
+                                       socket handle is the one it had before */
 } sio_event_type;
 
 typedef struct sio_event {
@@ -215,6 +217,21 @@ typedef struct sio_server_options {
     sio_limits limits;
     eio_random_fn random;       /**< required: socket ids */
     void *random_user_data;
+    /**
+     * Connection state recovery (socket.io 4.6's connectionStateRecovery; not
+     * part of the protocol spec): CONNECT answers carry a private id "pid",
+     * events sent to a socket carry an offset string as their last argument,
+     * and a socket that disconnects without meaning to (transport close or
+     * error, ping timeout) is kept for max_disconnection_duration with the
+     * events it misses (at most max_missed_packets). A client that comes back
+     * with {"pid":...,"offset":...} in its CONNECT gets the same sid, no
+     * CONNECT_REQUEST (the application already accepted it), an
+     * SIO_EVENT_RECOVERED then SIO_EVENT_CONNECT event, and the missed events
+     * replayed in order. Default false.
+     */
+    bool recovery;
+    uint32_t max_disconnection_duration; /**< ms; default 120000 (the reference's 2 minutes) */
+    size_t max_missed_packets;  /**< per kept socket; default 1000 */
 } sio_server_options;
 
 SIOC_API void sio_server_options_default(sio_server_options *o);
