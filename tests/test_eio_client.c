@@ -394,6 +394,76 @@ static void open_polling(harness *h, const eio_client_options *o, const hs_spec 
 /* Creation and options                                                      */
 /* ------------------------------------------------------------------------ */
 
+/* extra_headers come back on every HTTP request and WebSocket open, never on
+ * frames; lines that are not "Name: value\r\n" are refused at creation. */
+static void test_extra_headers(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "X-A: b",                 /* no CRLF */
+        "X-A: b\n",               /* bare LF */
+        "X-A: b\r\nX-B: c\n",     /* second line with a bare LF */
+        ": x\r\n",               /* empty name */
+        "X A: b\r\n",            /* space in the name */
+        "X-A: b\rc\r\n",         /* bare CR in the value */
+        "X-A b\r\n",             /* no colon */
+        "X-A: b\r\n\r\nGET / HTTP/1.1\r\n", /* an empty line ends the headers */
+    };
+    eio_client_options o;
+    eio_client *c = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        eio_client_options_default(&o);
+        o.extra_headers = bad[i];
+        assert_int_equal(eio_client_new(&c, &o, NULL), EIO_ERR_INVALID_ARGUMENT);
+        assert_null(c);
+    }
+
+    char headers[] = "Authorization: Bearer abc.def\r\nX-Trace_Id: 1\t2 \xc3\xa9\r\n";
+    eio_client_options_default(&o);
+    o.extra_headers = headers;
+    assert_int_equal(eio_client_new(&c, &o, NULL), 0);
+    headers[0] = 'a'; /* copied: later changes to the caller's string do not leak in */
+    assert_int_equal(eio_client_open(c, 0), 0);
+    eio_client_action a;
+    assert_int_equal(eio_client_next_action(c, &a), 1);
+    assert_int_equal(a.type, EIO_CLIENT_HTTP_REQUEST);
+    assert_non_null(a.headers);
+    assert_string_equal(a.headers, "Authorization: Bearer abc.def\r\nX-Trace_Id: 1\t2 \xc3\xa9\r\n");
+    eio_client_free(c);
+
+    eio_client_options_default(&o);
+    o.extra_headers = "Cookie: a=b\r\n";
+    o.websocket_only = true;
+    assert_int_equal(eio_client_new(&c, &o, NULL), 0);
+    assert_int_equal(eio_client_open(c, 0), 0);
+    assert_int_equal(eio_client_next_action(c, &a), 1);
+    assert_int_equal(a.type, EIO_CLIENT_WS_OPEN);
+    assert_string_equal(a.headers, "Cookie: a=b\r\n");
+    uint32_t ws = a.conn;
+    assert_int_equal(eio_client_ws_opened(c, ws, 1), 0);
+    const char open_frame[] = "0{\"sid\":\"s1\",\"upgrades\":[],\"pingInterval\":25000,"
+                              "\"pingTimeout\":20000,\"maxPayload\":1000000}";
+    assert_int_equal(eio_client_ws_message(c, ws, (const uint8_t *)open_frame,
+                                           sizeof open_frame - 1, false, 2), 0);
+    assert_int_equal(eio_client_send(c, (const uint8_t *)"hi", 2, false, 3), 0);
+    int frames = 0;
+    while (eio_client_next_action(c, &a) == 1) {
+        if (a.type == EIO_CLIENT_WS_SEND) {
+            assert_null(a.headers);
+            frames++;
+        }
+    }
+    assert_int_equal(frames, 1);
+    eio_client_free(c);
+
+    /* none given: NULL */
+    assert_int_equal(eio_client_new(&c, NULL, NULL), 0);
+    assert_int_equal(eio_client_open(c, 0), 0);
+    assert_int_equal(eio_client_next_action(c, &a), 1);
+    assert_null(a.headers);
+    eio_client_free(c);
+}
+
 static void test_options(void **state)
 {
     (void)state;
@@ -1586,6 +1656,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options),
+        cmocka_unit_test(test_extra_headers),
         cmocka_unit_test(test_handshake_v4_polling),
         cmocka_unit_test(test_handshake_v3_spec_sample),
         cmocka_unit_test(test_handshake_v3_b64_query),

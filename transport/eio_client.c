@@ -71,6 +71,7 @@ struct eio_client {
     eio_version version;
     char *path;
     char *query; /* NULL: none */
+    char *headers; /* NULL: none */
     bool websocket_only;
     bool upgrade;
     bool timestamp_requests;
@@ -323,6 +324,9 @@ static eio_client_action *add_action(eio_client *c, eio_client_action_type type,
     memset(pa, 0, sizeof *pa);
     pa->a.type = type;
     pa->a.conn = conn;
+    if (type == EIO_CLIENT_HTTP_REQUEST || type == EIO_CLIENT_WS_OPEN) {
+        pa->a.headers = c->headers;
+    }
     pa->own = own;
     return &pa->a;
 }
@@ -1084,6 +1088,7 @@ void eio_client_options_default(eio_client_options *o)
     o->version = EIO_V4;
     o->path = "/engine.io/";
     o->query = NULL;
+    o->extra_headers = NULL;
     o->websocket_only = false;
     o->upgrade = true;
     o->timestamp_requests = true;
@@ -1091,6 +1096,36 @@ void eio_client_options_default(eio_client_options *o)
     o->probe_timeout = 10000;
     eio_limits_default(&o->limits);
     o->max_buffered = 10 * o->limits.max_payload;
+}
+
+/*
+ * extra_headers must be whole "Name: value\r\n" lines: a token name, a
+ * colon, a value of visible characters, spaces and tabs, and CRLF. Anything
+ * else (a bare CR or LF, an empty name, a missing final CRLF) could split a
+ * header or smuggle a request through the caller's HTTP layer.
+ */
+static bool headers_valid(const char *h)
+{
+    static const char tchar[] = "!#$%&'*+-.^_`|~";
+    while (*h != '\0') {
+        const char *name = h;
+        while ((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') || (*h >= '0' && *h <= '9') ||
+               (*h != '\0' && strchr(tchar, *h) != NULL)) {
+            h++;
+        }
+        if (h == name || *h != ':') {
+            return false;
+        }
+        h++;
+        while (*h == ' ' || *h == '\t' || ((unsigned char)*h >= 0x21 && (unsigned char)*h != 0x7f)) {
+            h++;
+        }
+        if (h[0] != '\r' || h[1] != '\n') {
+            return false;
+        }
+        h += 2;
+    }
+    return true;
 }
 
 int eio_client_new(eio_client **out, const eio_client_options *opt, const eio_mem *mem)
@@ -1105,7 +1140,8 @@ int eio_client_new(eio_client **out, const eio_client_options *opt, const eio_me
         opt = &defaults;
     }
     if ((opt->version != EIO_V3 && opt->version != EIO_V4) ||
-        (mem != NULL && (mem->malloc == NULL || mem->free == NULL))) {
+        (mem != NULL && (mem->malloc == NULL || mem->free == NULL)) ||
+        (opt->extra_headers != NULL && !headers_valid(opt->extra_headers))) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
     eio_client tmp;
@@ -1149,7 +1185,11 @@ int eio_client_new(eio_client **out, const eio_client_options *opt, const eio_me
     if (opt->query != NULL && opt->query[0] != '\0') {
         c->query = dup_str(c, opt->query);
     }
+    if (opt->extra_headers != NULL && opt->extra_headers[0] != '\0') {
+        c->headers = dup_str(c, opt->extra_headers);
+    }
     if (c->path == NULL || (opt->query != NULL && opt->query[0] != '\0' && c->query == NULL) ||
+        (opt->extra_headers != NULL && opt->extra_headers[0] != '\0' && c->headers == NULL) ||
         !reserve_actions(c, 4)) {
         eio_client_free(c);
         return EIO_ERR_NOMEM;
@@ -1175,6 +1215,7 @@ void eio_client_free(eio_client *c)
     cl_free(c, c->evs);
     cl_free(c, c->path);
     cl_free(c, c->query);
+    cl_free(c, c->headers);
     cl_free(c, c);
 }
 

@@ -131,6 +131,9 @@ typedef struct eio_client_action {
     const uint8_t *body;      /**< HTTP_REQUEST POST body; WS_SEND frame */
     size_t len;
     bool binary;              /**< WS_SEND: binary frame */
+    const char *headers;      /**< HTTP_REQUEST, WS_OPEN: the extra_headers option
+                                   ("Name: value\r\n" lines) to add, or NULL; valid while
+                                   the client lives */
 } eio_client_action;
 
 /** Client options. eio_client_options_default fills the reference's defaults. */
@@ -139,6 +142,12 @@ typedef struct eio_client_options {
     const char *path;         /**< default "/engine.io/"; copied */
     const char *query;        /**< extra query parameters, already URL-encoded, without
                                    leading '&' or '?' (e.g. "token=abc"); NULL for none; copied */
+    const char *extra_headers;/**< HTTP headers for every request and WebSocket handshake,
+                                   as "Name: value\r\n" lines (e.g. "Authorization: Bearer x\r\n"),
+                                   handed back in each action; NULL for none; copied.
+                                   eio_client_new refuses (EIO_ERR_INVALID_ARGUMENT) lines
+                                   that are not of that form, so nothing can inject a
+                                   header or a request through them */
     bool websocket_only;      /**< open with WebSocket, no polling; default false */
     bool upgrade;             /**< upgrade to WebSocket when the server offers it; default true */
     bool timestamp_requests;  /**< add t=<counter> to polling requests (cache busting); default true */
