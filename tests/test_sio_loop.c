@@ -1449,6 +1449,196 @@ static void test_random_runs(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* Connection state recovery end to end                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct rec_log {
+    uint32_t server_sock;      /* the server socket of the last CONNECT */
+    char server_sid[32];
+    unsigned server_connects, server_requests, server_recovered, server_disconnects;
+    unsigned client_connects, client_recovered, client_disconnects;
+    char client_sid[32];
+    char got[64][16];          /* "name:offset" of every event the client got */
+    size_t ngot;
+} rec_log;
+
+static void rec_server_event(snet *n, const sio_event *e, void *ud)
+{
+    (void)n;
+    rec_log *g = ud;
+    switch (e->type) {
+    case SIO_EVENT_CONNECT:
+        g->server_connects++;
+        g->server_sock = e->socket;
+        snprintf(g->server_sid, sizeof g->server_sid, "%s", e->sid);
+        break;
+    case SIO_EVENT_CONNECT_REQUEST:
+        g->server_requests++;
+        break;
+    case SIO_EVENT_RECOVERED:
+        g->server_recovered++;
+        break;
+    case SIO_EVENT_DISCONNECT:
+        g->server_disconnects++;
+        break;
+    default:
+        break;
+    }
+}
+
+static void rec_client_event(snet *n, int client, const sio_event *e, void *ud)
+{
+    (void)n;
+    (void)client;
+    rec_log *g = ud;
+    switch (e->type) {
+    case SIO_EVENT_CONNECT:
+        g->client_connects++;
+        snprintf(g->client_sid, sizeof g->client_sid, "%s", e->sid);
+        break;
+    case SIO_EVENT_RECOVERED:
+        g->client_recovered++;
+        break;
+    case SIO_EVENT_DISCONNECT:
+        g->client_disconnects++;
+        break;
+    case SIO_EVENT_EVENT: {
+        const eio_json *name = e->data->u.c.first;
+        const eio_json *last = e->data->u.c.last;
+        assert_true(g->ngot < 64);
+        assert_int_equal(name->type, EIO_JSON_STRING);
+        assert_int_equal(last->type, EIO_JSON_STRING);
+        snprintf(g->got[g->ngot++], sizeof g->got[0], "%.*s:%.*s", (int)name->u.str.len,
+                 name->u.str.ptr, (int)last->u.str.len, last->u.str.ptr);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void rec_emit(snet *n, uint32_t sock, const char *name, int64_t want)
+{
+    eio_arena a;
+    eio_arena_init(&a, NULL, 0, 0);
+    eio_json *args = eio_json_new_array(&a);
+    eio_json_append(args, eio_json_new_string(&a, name, strlen(name)));
+    assert_int_equal(sio_server_emit(snet_server(n), sock, args, 0, 0, snet_now(n)), want);
+    snet_server_drain(n);
+    eio_arena_destroy(&a);
+}
+
+/*
+ * A v5 client with recovery loses its connection (neither side hears the
+ * other for longer than the heartbeat allows: both see "ping timeout").
+ * Events emitted to the socket meanwhile reach the client once, in order,
+ * after its reconnection, on the same socket with the same sid; or, when
+ * the client comes back after max_disconnection_duration, it gets a new
+ * session and the server application a new CONNECT_REQUEST.
+ */
+static void recovery_run_e2e(bool late)
+{
+    rec_log g;
+    memset(&g, 0, sizeof g);
+    snet_options o;
+    snet_options_default(&o);
+    o.sio.recovery = true;
+    o.sio.auto_accept = true;
+    o.sio.max_disconnection_duration = 30000;
+    o.on_server_event = rec_server_event;
+    o.server_ud = &g;
+    o.on_client_event = rec_client_event;
+    o.client_ud = &g;
+    o.seed = late ? 0x5eedu : 0x5eeeu;
+    snet *n = NULL;
+    assert_int_equal(snet_new(&n, &o), 0);
+    sio_client_options so;
+    sio_client_options_default(&so);
+    so.randomization_factor = 0;
+    so.reconnection_delay = late ? 40000 : 100;
+    so.reconnection_delay_max = 40000;
+    int ci = snet_add_client(n, &so, NULL);
+    assert_true(ci >= 0);
+    int64_t cs = sio_client_connect(snet_client(n, ci), "/", NULL, snet_now(n));
+    assert_true(cs > 0);
+    snet_client_drain(n, ci);
+    snet_pump(n);
+    assert_int_equal(g.server_connects, 1);
+    assert_int_equal(g.client_connects, 1);
+    assert_string_equal(g.client_sid, g.server_sid);
+    uint32_t sock = g.server_sock;
+    char sid[32];
+    memcpy(sid, g.server_sid, sizeof sid);
+
+    rec_emit(n, sock, "a", 0);
+    rec_emit(n, sock, "b", 0);
+    snet_pump(n);
+    assert_int_equal(g.ngot, 2);
+
+    /* Silence past pingInterval + pingTimeout: both ends time out. */
+    snet_jump(n, 25000 + 20000 + 1);
+    snet_expire(n);
+    snet_pump(n);
+    assert_int_equal(g.server_disconnects, 1);
+    assert_int_equal(g.client_disconnects, 1);
+    rec_emit(n, sock, "c", 0);
+    rec_emit(n, sock, "d", 0);
+    if (late) {
+        snet_advance(n, 30000);
+        rec_emit(n, sock, "late", EIO_ERR_INVALID_ARGUMENT);
+    }
+    for (int i = 0; i < 200 && g.client_connects < 2; i++) {
+        snet_advance(n, 500);
+        snet_pump(n);
+    }
+    assert_int_equal(g.client_connects, 2);
+    snet_pump(n);
+    if (!late) {
+        assert_int_equal(g.server_recovered, 1);
+        assert_int_equal(g.client_recovered, 1);
+        assert_int_equal(g.server_requests, 0);
+        assert_int_equal(g.server_sock, sock);
+        assert_string_equal(g.server_sid, sid);
+        assert_string_equal(g.client_sid, sid);
+        assert_int_equal(g.ngot, 4);
+        assert_string_equal(g.got[0], "a:1");
+        assert_string_equal(g.got[1], "b:2");
+        assert_string_equal(g.got[2], "c:3");
+        assert_string_equal(g.got[3], "d:4");
+        rec_emit(n, sock, "e", 0);
+        snet_pump(n);
+        assert_int_equal(g.ngot, 5);
+        assert_string_equal(g.got[4], "e:5");
+    } else {
+        assert_int_equal(g.server_recovered, 0);
+        assert_int_equal(g.client_recovered, 0);
+        assert_int_equal(g.server_connects, 2);
+        assert_true(g.server_sock != sock);
+        assert_string_not_equal(g.server_sid, sid);
+        assert_string_equal(g.client_sid, g.server_sid);
+        assert_int_equal(g.ngot, 2); /* c and d are lost with the expired session */
+        rec_emit(n, g.server_sock, "e", 0);
+        snet_pump(n);
+        assert_int_equal(g.ngot, 3);
+        assert_string_equal(g.got[2], "e:5");
+    }
+    assert_true(sio_server_get_expiry(snet_server(n)) == EIO_TIME_NEVER); /* nothing kept */
+    snet_free(n);
+}
+
+static void test_recovery_e2e(void **state)
+{
+    (void)state;
+    recovery_run_e2e(false);
+}
+
+static void test_recovery_e2e_expired(void **state)
+{
+    (void)state;
+    recovery_run_e2e(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1457,6 +1647,8 @@ int main(void)
         cmocka_unit_test(test_reconnection_exhausted),
         cmocka_unit_test(test_random_runs),
         cmocka_unit_test(test_client_sid_outlives_socket_while_queued),
+        cmocka_unit_test(test_recovery_e2e),
+        cmocka_unit_test(test_recovery_e2e_expired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

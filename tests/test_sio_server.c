@@ -21,6 +21,7 @@
 #define SID1 "AAECAwQFBgcICQoLDA0O"
 #define SID2 "DxAREhMUFRYXGBkaGxwd"
 #define SID3 "Hh8gISIjJCUmJygpKiss"
+#define SID4 "LS4vMDEyMzQ1Njc4OTo7"
 
 typedef struct fx {
     sio_server *s;
@@ -1108,6 +1109,454 @@ static void test_allocation_failures(void **state)
     assert_true(completed);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Connection state recovery                                                */
+/* ------------------------------------------------------------------------ */
+
+/* With recovery the first socket's pid is the second 15 random bytes: SID2. */
+static fx *fx_recovery(uint32_t duration, size_t max_missed)
+{
+    sio_server_options o;
+    opts(NULL, &o);
+    o.recovery = true;
+    o.max_disconnection_duration = duration;
+    o.max_missed_packets = max_missed;
+    return fx_new_opt(&o);
+}
+
+/* Session `session` opens at `now`; "/" connects as socket `sock` with sid `sid` and pid `pid`. */
+static void connect_rec(fx *f, uint32_t session, uint32_t sock, const char *sid, const char *pid,
+                        eio_time now)
+{
+    assert_int_equal(sio_server_eio_open(f->s, session, EIO_V4, now), 0);
+    msg(f, session, "0", now);
+    expect_event(f, SIO_EVENT_CONNECT_REQUEST, sock, session, "/");
+    assert_int_equal(sio_server_accept(f->s, sock, now), 0);
+    char want[128];
+    snprintf(want, sizeof want, "0{\"sid\":\"%s\",\"pid\":\"%s\"}", sid, pid);
+    expect_send(f, session, want);
+    sio_event e = expect_event(f, SIO_EVENT_CONNECT, sock, session, "/");
+    assert_string_equal(e.sid, sid);
+    expect_no_action(f);
+    expect_no_event(f);
+}
+
+static void drop(fx *f, uint32_t session, uint32_t sock, eio_close_reason why,
+                 sio_disconnect_reason want, eio_time now)
+{
+    assert_int_equal(sio_server_eio_close(f->s, session, why, now), 0);
+    sio_event e = expect_event(f, SIO_EVENT_DISCONNECT, sock, session, "/");
+    assert_int_equal(e.reason, want);
+    expect_no_event(f);
+    expect_no_action(f);
+}
+
+/* A CONNECT with `text` on a new session that must be a recovery of `sock`. */
+static void expect_recovered(fx *f, uint32_t session, const char *text, uint32_t sock,
+                             const char *sid, const char *pid, eio_time now)
+{
+    assert_int_equal(sio_server_eio_open(f->s, session, EIO_V4, now), 0);
+    msg(f, session, text, now);
+    char want[128];
+    snprintf(want, sizeof want, "0{\"sid\":\"%s\",\"pid\":\"%s\"}", sid, pid);
+    expect_send(f, session, want);
+    sio_event e = expect_event(f, SIO_EVENT_RECOVERED, sock, session, "/");
+    assert_string_equal(e.sid, sid);
+    e = expect_event(f, SIO_EVENT_CONNECT, sock, session, "/");
+    assert_string_equal(e.sid, sid);
+    expect_no_event(f);
+    assert_string_equal(sio_server_socket_id(f->s, sock), sid);
+    assert_int_equal(sio_server_socket_session(f->s, sock), session);
+}
+
+/* A CONNECT with `text` on a new session that must be a normal one (auth as sent). */
+static void expect_fresh(fx *f, uint32_t session, const char *text, uint32_t sock,
+                         const char *auth, eio_time now)
+{
+    assert_int_equal(sio_server_eio_open(f->s, session, EIO_V4, now), 0);
+    msg(f, session, text, now);
+    sio_event e = expect_event(f, SIO_EVENT_CONNECT_REQUEST, sock, session, "/");
+    assert_json(e.data, auth);
+    expect_no_event(f);
+    expect_no_action(f);
+}
+
+static void test_recovery_round_trip(void **state)
+{
+    (void)state;
+    fx *f = fx_recovery(0, 0);
+    connect_rec(f, 1, 1, SID1, SID2, 0);
+    /* Offsets: plain emits and broadcasts only, one per call, counting from "1". */
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"a\",1]"), 0, 0, 0), 0);
+    expect_send(f, 1, "2[\"a\",1,\"1\"]");
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"b\"]"), SIO_EMIT_ACK, 0, 0), 0);
+    expect_send(f, 1, "20[\"b\"]");
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"v\"]"), SIO_EMIT_VOLATILE, 0, 0), 0);
+    expect_send(f, 1, "2[\"v\"]");
+    uint32_t to[] = {1};
+    assert_int_equal(sio_server_broadcast(f->s, to, 1, parse(f, "[\"c\",{\"x\":[]}]"), 0), 1);
+    expect_send(f, 1, "2[\"c\",{\"x\":[]},\"2\"]");
+    /* the caller's tree is untouched */
+    eio_json *args = parse(f, "[\"z\"]");
+    assert_int_equal(sio_server_emit(f->s, 1, args, 0, 0, 0), 0);
+    expect_send(f, 1, "2[\"z\",\"3\"]");
+    assert_json(args, "[\"z\"]");
+    expect_no_action(f);
+
+    /* The transport drops: acks time out, DISCONNECT, and the socket is kept. */
+    assert_int_equal(sio_server_eio_close(f->s, 1, EIO_CLOSE_TRANSPORT_CLOSE, 100), 0);
+    sio_event e = expect_event(f, SIO_EVENT_ACK_TIMEOUT, 1, 1, "/");
+    assert_int_equal(e.reason, SIO_DISCONNECT_TRANSPORT_CLOSE);
+    e = expect_event(f, SIO_EVENT_DISCONNECT, 1, 1, "/");
+    assert_int_equal(e.reason, SIO_DISCONNECT_TRANSPORT_CLOSE);
+    expect_no_event(f);
+    assert_null(sio_server_socket_id(f->s, 1));
+    assert_int_equal(sio_server_socket_session(f->s, 1), 0);
+    assert_int_equal(sio_server_get_expiry(f->s), 100 + 120000);
+
+    /* Events for it are recorded, not sent; acks are refused, volatile ones dropped. */
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"d\"]"), 0, 0, 200), 0);
+    assert_int_equal(sio_server_broadcast(f->s, to, 1, parse(f, "[\"e\"]"), 200), 0);
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"n\"]"), SIO_EMIT_ACK, 0, 200),
+                     EIO_ERR_INVALID_ARGUMENT);
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"n\"]"), SIO_EMIT_VOLATILE, 0, 200),
+                     0);
+    static const uint8_t b[] = {1, 2, 3};
+    eio_json *bargs = eio_json_new_array(&f->arena);
+    eio_json_append(bargs, eio_json_new_string(&f->arena, "bin", 3));
+    eio_json_append(bargs, eio_json_new_binary(&f->arena, b, 3));
+    assert_int_equal(sio_server_emit(f->s, 1, bargs, 0, 0, 200), 0);
+    expect_no_action(f);
+    expect_no_event(f);
+
+    /* Back with the last offset it got ("2"): "z" (sent before the drop) is not
+       replayed, the rest is, in order, once. Auth members besides pid/offset are
+       ignored. */
+    expect_recovered(f, 2, "0{\"pid\":\"" SID2 "\",\"offset\":\"3\",\"token\":1}", 1, SID1, SID2,
+                     300);
+    expect_send(f, 2, "2[\"d\",\"4\"]");
+    expect_send(f, 2, "2[\"e\",\"5\"]");
+    expect_send(f, 2, "51-[\"bin\",{\"_placeholder\":true,\"num\":0},\"6\"]");
+    expect_send_bin(f, 2, b, 3);
+    expect_no_action(f);
+    assert_int_equal(sio_server_get_expiry(f->s), EIO_TIME_NEVER);
+
+    /* A live socket again: offsets go on, the ack counter too. */
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"f\"]"), 0, 0, 300), 0);
+    expect_send(f, 2, "2[\"f\",\"7\"]");
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"g\"]"), SIO_EMIT_ACK, 0, 300), 1);
+    expect_send(f, 2, "21[\"g\"]");
+    /* The pid is spent: another connection with it is a new one. */
+    expect_fresh(f, 3, "0{\"pid\":\"" SID2 "\",\"offset\":\"7\"}", 2,
+                 "{\"pid\":\"" SID2 "\",\"offset\":\"7\"}", 300);
+
+    /* Dropped again (ping timeout): kept again with the same ids. */
+    assert_int_equal(sio_server_eio_close(f->s, 2, EIO_CLOSE_PING_TIMEOUT, 400), 0);
+    expect_event(f, SIO_EVENT_ACK_TIMEOUT, 1, 2, "/");
+    e = expect_event(f, SIO_EVENT_DISCONNECT, 1, 2, "/");
+    assert_int_equal(e.reason, SIO_DISCONNECT_PING_TIMEOUT);
+    expect_recovered(f, 4, "0{\"pid\":\"" SID2 "\",\"offset\":\"7\"}", 1, SID1, SID2, 500);
+    expect_no_action(f);
+    fx_free(f);
+}
+
+/* Offsets older than the drop replay everything recorded; custom namespaces; forgetting. */
+static void test_recovery_offsets(void **state)
+{
+    (void)state;
+    fx *f = fx_recovery(0, 0);
+    assert_int_equal(sio_server_eio_open(f->s, 1, EIO_V4, 0), 0);
+    msg(f, 1, "0/admin,", 0);
+    expect_event(f, SIO_EVENT_CONNECT_REQUEST, 1, 1, "/admin");
+    assert_int_equal(sio_server_accept(f->s, 1, 0), 0);
+    expect_send(f, 1, "0/admin,{\"sid\":\"" SID1 "\",\"pid\":\"" SID2 "\"}");
+    expect_event(f, SIO_EVENT_CONNECT, 1, 1, "/admin");
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"a\"]"), 0, 0, 0), 0);
+    expect_send(f, 1, "2/admin,[\"a\",\"1\"]");
+    assert_int_equal(sio_server_eio_close(f->s, 1, EIO_CLOSE_TRANSPORT_ERROR, 0), 0);
+    sio_event e = expect_event(f, SIO_EVENT_DISCONNECT, 1, 1, "/admin");
+    assert_int_equal(e.reason, SIO_DISCONNECT_TRANSPORT_ERROR);
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"b\"]"), 0, 0, 0), 0);
+
+    /* Not recovered: pid in another namespace, unknown pid, offsets this server did
+       not issue, no offset, a non-string pid. Each is a normal connection whose auth
+       is what the client sent. */
+    static const char *const bad[] = {
+        "0{\"pid\":\"" SID2 "\",\"offset\":\"1\"}",
+        "0/admin,{\"pid\":\"nope\",\"offset\":\"1\"}",
+        "0/admin,{\"pid\":\"" SID2 "\",\"offset\":\"3\"}",
+        "0/admin,{\"pid\":\"" SID2 "\",\"offset\":\"01\"}",
+        "0/admin,{\"pid\":\"" SID2 "\",\"offset\":\"\"}",
+        "0/admin,{\"pid\":\"" SID2 "\",\"offset\":\"1x\"}",
+        "0/admin,{\"pid\":\"" SID2 "\",\"offset\":\"99999999999999999999999\"}",
+        "0/admin,{\"pid\":\"" SID2 "\",\"offset\":1}",
+        "0/admin,{\"pid\":\"" SID2 "\"}",
+        "0/admin,{\"pid\":7,\"offset\":\"1\"}",
+    };
+    uint32_t sock = 2;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++, sock++) {
+        uint32_t session = (uint32_t)(10 + i);
+        assert_int_equal(sio_server_eio_open(f->s, session, EIO_V4, 0), 0);
+        msg(f, session, bad[i], 0);
+        e = expect_event(f, SIO_EVENT_CONNECT_REQUEST, sock, session, i == 0 ? "/" : "/admin");
+        const char *auth = strchr(bad[i], '{');
+        assert_json(e.data, auth);
+        expect_no_event(f);
+        expect_no_action(f);
+        assert_int_equal(sio_server_eio_close(f->s, session, EIO_CLOSE_FORCED, 0), 0);
+        expect_event(f, SIO_EVENT_DISCONNECT, sock, session, i == 0 ? "/" : "/admin");
+        expect_no_event(f);
+    }
+
+    /* Offset "0" (never issued by an emit, but below the counter) replays everything. */
+    assert_int_equal(sio_server_eio_open(f->s, 2, EIO_V4, 0), 0);
+    msg(f, 2, "0/admin,{\"pid\":\"" SID2 "\",\"offset\":\"0\"}", 0);
+    expect_send(f, 2, "0/admin,{\"sid\":\"" SID1 "\",\"pid\":\"" SID2 "\"}");
+    expect_event(f, SIO_EVENT_RECOVERED, 1, 2, "/admin");
+    expect_event(f, SIO_EVENT_CONNECT, 1, 2, "/admin");
+    expect_send(f, 2, "2/admin,[\"b\",\"2\"]");
+    expect_no_action(f);
+
+    /* A kept socket the application disconnects is forgotten, without an event. */
+    assert_int_equal(sio_server_eio_close(f->s, 2, EIO_CLOSE_TRANSPORT_CLOSE, 0), 0);
+    expect_event(f, SIO_EVENT_DISCONNECT, 1, 2, "/admin");
+    assert_int_equal(sio_server_disconnect(f->s, 1, false, 0), 0);
+    expect_no_event(f);
+    expect_no_action(f);
+    assert_int_equal(sio_server_disconnect(f->s, 1, false, 0), EIO_ERR_INVALID_ARGUMENT);
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"c\"]"), 0, 0, 0),
+                     EIO_ERR_INVALID_ARGUMENT);
+    assert_int_equal(sio_server_get_expiry(f->s), EIO_TIME_NEVER);
+    fx_free(f);
+}
+
+/* Kept for max_disconnection_duration: recovered at deadline - 1, not at the deadline. */
+static void test_recovery_expiry(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 3; variant++) {
+        fx *f = fx_recovery(5000, 0);
+        connect_rec(f, 1, 1, SID1, SID2, 0);
+        assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"a\"]"), 0, 0, 0), 0);
+        expect_send(f, 1, "2[\"a\",\"1\"]");
+        drop(f, 1, 1, EIO_CLOSE_TRANSPORT_CLOSE, SIO_DISCONNECT_TRANSPORT_CLOSE, 1000);
+        assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"b\"]"), 0, 0, 1000), 0);
+        assert_int_equal(sio_server_get_expiry(f->s), 6000);
+        assert_int_equal(sio_server_handle_expiry(f->s, 5999), 0);
+        assert_int_equal(sio_server_get_expiry(f->s), 6000);
+        const char *hello = "0{\"pid\":\"" SID2 "\",\"offset\":\"1\"}";
+        if (variant == 0) {
+            expect_recovered(f, 2, hello, 1, SID1, SID2, 5999);
+            expect_send(f, 2, "2[\"b\",\"2\"]");
+        } else {
+            if (variant == 1) {
+                assert_int_equal(sio_server_handle_expiry(f->s, 6000), 0);
+                assert_int_equal(sio_server_get_expiry(f->s), EIO_TIME_NEVER);
+                assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"c\"]"), 0, 0, 6000),
+                                 EIO_ERR_INVALID_ARGUMENT);
+            }
+            /* variant 2: no handle_expiry call; the deadline still holds */
+            expect_fresh(f, 2, hello, 2, "{\"pid\":\"" SID2 "\",\"offset\":\"1\"}", 6000);
+            assert_int_equal(sio_server_accept(f->s, 2, 6000), 0);
+            expect_send(f, 2, "0{\"sid\":\"" SID3 "\",\"pid\":\"" SID4 "\"}");
+            expect_event(f, SIO_EVENT_CONNECT, 2, 2, "/");
+            assert_int_equal(sio_server_get_expiry(f->s), EIO_TIME_NEVER);
+        }
+        expect_no_action(f);
+        expect_no_event(f);
+        fx_free(f);
+    }
+}
+
+/* Past max_missed_packets the kept socket is dropped: its client starts anew. */
+static void test_recovery_overflow(void **state)
+{
+    (void)state;
+    fx *f = fx_recovery(0, 2);
+    connect_rec(f, 1, 1, SID1, SID2, 0);
+    connect_rec(f, 2, 2, SID3, SID4, 0);
+    drop(f, 1, 1, EIO_CLOSE_TRANSPORT_CLOSE, SIO_DISCONNECT_TRANSPORT_CLOSE, 0);
+    uint32_t to[] = {1, 2};
+    assert_int_equal(sio_server_broadcast(f->s, to, 2, parse(f, "[\"a\"]"), 0), 1);
+    expect_send(f, 2, "2[\"a\",\"1\"]");
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"b\"]"), 0, 0, 0), 0);
+    /* the third one does not fit */
+    assert_int_equal(sio_server_broadcast(f->s, to, 2, parse(f, "[\"c\"]"), 0), 1);
+    expect_send(f, 2, "2[\"c\",\"3\"]");
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"d\"]"), 0, 0, 0),
+                     EIO_ERR_INVALID_ARGUMENT);
+    assert_int_equal(sio_server_get_expiry(f->s), EIO_TIME_NEVER);
+    expect_fresh(f, 3, "0{\"pid\":\"" SID2 "\",\"offset\":\"1\"}", 3,
+                 "{\"pid\":\"" SID2 "\",\"offset\":\"1\"}", 0);
+    fx_free(f);
+}
+
+/* Only lost connections are kept: not client or server disconnects, not parse errors,
+   not connections the server closed, not v4 sessions. */
+static void test_recovery_not_kept(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 6; variant++) {
+        fx *f = fx_recovery(0, 0);
+        connect_rec(f, 1, 1, SID1, SID2, 0);
+        switch (variant) {
+        case 0:
+            msg(f, 1, "1", 0);
+            expect_event(f, SIO_EVENT_DISCONNECT, 1, 1, "/");
+            break;
+        case 1:
+            assert_int_equal(sio_server_disconnect(f->s, 1, false, 0), 0);
+            expect_send(f, 1, "1");
+            expect_event(f, SIO_EVENT_DISCONNECT, 1, 1, "/");
+            break;
+        case 2:
+            assert_int_equal(sio_server_disconnect(f->s, 1, true, 0), 0);
+            expect_send(f, 1, "1");
+            expect_close(f, 1);
+            expect_event(f, SIO_EVENT_DISCONNECT, 1, 1, "/");
+            break;
+        case 3:
+            assert_int_equal(sio_server_eio_message(f->s, 1, (const uint8_t *)"9", 1, false, 0),
+                             0);
+            expect_close(f, 1);
+            expect_event(f, SIO_EVENT_DISCONNECT, 1, 1, "/");
+            break;
+        case 4:
+            drop(f, 1, 1, EIO_CLOSE_FORCED, SIO_DISCONNECT_FORCED_CLOSE, 0);
+            break;
+        default:
+            drop(f, 1, 1, EIO_CLOSE_SERVER_SHUTDOWN, SIO_DISCONNECT_SERVER_SHUTDOWN, 0);
+            break;
+        }
+        expect_no_event(f);
+        expect_no_action(f);
+        assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"x\"]"), 0, 0, 0),
+                         EIO_ERR_INVALID_ARGUMENT);
+        assert_int_equal(sio_server_get_expiry(f->s), EIO_TIME_NEVER);
+        expect_fresh(f, 9, "0{\"pid\":\"" SID2 "\",\"offset\":\"1\"}", 2,
+                     "{\"pid\":\"" SID2 "\",\"offset\":\"1\"}", 0);
+        fx_free(f);
+    }
+
+    /* v4: CONNECT without payload, no offsets, nothing kept. */
+    fx *f = fx_recovery(0, 0);
+    assert_int_equal(sio_server_eio_open(f->s, 1, EIO_V3, 0), 0);
+    expect_event(f, SIO_EVENT_CONNECT_REQUEST, 1, 1, "/");
+    assert_int_equal(sio_server_accept(f->s, 1, 0), 0);
+    expect_send(f, 1, "0");
+    expect_event(f, SIO_EVENT_CONNECT, 1, 1, "/");
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"a\"]"), 0, 0, 0), 0);
+    expect_send(f, 1, "2[\"a\"]");
+    uint32_t to[] = {1};
+    assert_int_equal(sio_server_broadcast(f->s, to, 1, parse(f, "[\"b\"]"), 0), 1);
+    expect_send(f, 1, "2[\"b\"]");
+    drop(f, 1, 1, EIO_CLOSE_TRANSPORT_CLOSE, SIO_DISCONNECT_TRANSPORT_CLOSE, 0);
+    assert_int_equal(sio_server_emit(f->s, 1, parse(f, "[\"x\"]"), 0, 0, 0),
+                     EIO_ERR_INVALID_ARGUMENT);
+    assert_int_equal(sio_server_get_expiry(f->s), EIO_TIME_NEVER);
+    fx_free(f);
+}
+
+/* msgpack: the pid is a string in the CONNECT answer (no longer undefined). */
+static void test_recovery_msgpack(void **state)
+{
+    (void)state;
+    if (!sio_msgpack_available()) {
+        skip();
+    }
+    sio_server_options o;
+    opts(NULL, &o);
+    o.recovery = true;
+    o.auto_accept = true;
+    o.parser = SIO_PARSER_MSGPACK;
+    fx *f = fx_new_opt(&o);
+    assert_int_equal(sio_server_eio_open(f->s, 1, EIO_V4, 0), 0);
+    /* {"type":0,"nsp":"/"} */
+    static const uint8_t hello[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0x00, 0xa3, 'n', 's', 'p', 0xa1, '/'};
+    bin(f, 1, hello, sizeof hello, 0);
+    sio_action a;
+    assert_int_equal(sio_server_next_action(f->s, &a), 1);
+    assert_true(a.binary);
+    sio_packet p;
+    eio_arena ar;
+    eio_arena_init(&ar, NULL, 0, 0);
+    assert_int_equal(sio_msgpack_decode(a.data, a.len, NULL, &ar, &p, NULL), 0);
+    assert_json(p.data, "{\"sid\":\"" SID1 "\",\"pid\":\"" SID2 "\"}");
+    eio_arena_destroy(&ar);
+    fx_free(f);
+}
+
+/* A recovery scenario under allocation failures: no leak, and errors only as NOMEM. */
+static int recovery_run(sio_server *s)
+{
+    int rc = 0;
+#define STEP(x)                                                                              \
+    do {                                                                                     \
+        int64_t r_ = (x);                                                                     \
+        if (r_ < 0 && rc == 0) {                                                             \
+            rc = (int)r_;                                                                    \
+        }                                                                                    \
+    } while (0)
+    sio_action a;
+    sio_event e;
+    eio_arena ar;
+    eio_arena_init(&ar, NULL, 0, 0);
+    static const uint8_t b[] = {1, 2};
+    eio_json *args = eio_json_new_array(&ar);
+    eio_json_append(args, eio_json_new_string(&ar, "ev", 2));
+    eio_json_append(args, eio_json_new_binary(&ar, b, 2));
+    const char *back = "0{\"pid\":\"" SID2 "\",\"offset\":\"1\"}";
+    uint32_t to[] = {1, 2};
+    STEP(sio_server_eio_open(s, 1, EIO_V4, 0));
+    STEP(sio_server_eio_message(s, 1, (const uint8_t *)"0", 1, false, 0));
+    STEP(sio_server_eio_open(s, 2, EIO_V4, 0));
+    STEP(sio_server_eio_message(s, 2, (const uint8_t *)"0", 1, false, 0));
+    STEP(sio_server_emit(s, 1, args, 0, 0, 0));
+    STEP(sio_server_eio_close(s, 1, EIO_CLOSE_TRANSPORT_CLOSE, 0));
+    STEP(sio_server_emit(s, 1, args, 0, 0, 0));
+    STEP(sio_server_broadcast(s, to, 2, args, 0));
+    STEP(sio_server_eio_close(s, 2, EIO_CLOSE_PING_TIMEOUT, 0));
+    STEP(sio_server_broadcast(s, to, 2, args, 0));
+    STEP(sio_server_eio_open(s, 3, EIO_V4, 10));
+    STEP(sio_server_eio_message(s, 3, (const uint8_t *)back, strlen(back), false, 10));
+    while (sio_server_next_action(s, &a)) {
+    }
+    while (sio_server_next_event(s, &e)) {
+    }
+    STEP(sio_server_emit(s, 1, args, 0, 0, 20));
+    STEP(sio_server_handle_expiry(s, 200000));
+    eio_arena_destroy(&ar);
+    return rc;
+}
+
+static void test_recovery_allocation_failures(void **state)
+{
+    (void)state;
+    bool completed = false;
+    for (long fail_at = 0; fail_at < 2000 && !completed; fail_at++) {
+        tu_failmem fm;
+        tu_failmem_init(&fm, fail_at);
+        sio_server_options o;
+        sio_server_options_default(&o);
+        fx dummy = {0};
+        o.random = fake_random;
+        o.random_user_data = &dummy;
+        o.recovery = true;
+        o.auto_accept = true;
+        sio_server *s = NULL;
+        int rc = sio_server_new(&s, &o, &fm.mem);
+        if (rc == 0) {
+            rc = recovery_run(s);
+            sio_server_free(s);
+        }
+        assert_true(rc == 0 || rc == EIO_ERR_NOMEM);
+        assert_int_equal(fm.outstanding, 0);
+        completed = rc == 0 && fm.calls <= fail_at;
+    }
+    assert_true(completed);
+}
+#undef STEP
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1134,6 +1583,13 @@ int main(void)
         cmocka_unit_test(test_clock_backwards),
         cmocka_unit_test(test_msgpack),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_recovery_round_trip),
+        cmocka_unit_test(test_recovery_offsets),
+        cmocka_unit_test(test_recovery_expiry),
+        cmocka_unit_test(test_recovery_overflow),
+        cmocka_unit_test(test_recovery_not_kept),
+        cmocka_unit_test(test_recovery_msgpack),
+        cmocka_unit_test(test_recovery_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

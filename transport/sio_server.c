@@ -9,7 +9,10 @@
  *   - a table of sockets (handles from 1, never reused, so the table stays
  *     sorted by appending), each with namespace, id, state, ack counter and
  *     pending acks with deadlines;
- *   - queues of actions and events owned by the machine.
+ *   - queues of actions and events owned by the machine;
+ *   - with connection state recovery, a table of kept sockets (sorted by
+ *     handle): sockets whose transport dropped, with their id, private id
+ *     and the events sent to them since, until their deadline.
  *
  * Lifetimes. Everything an action or event points to must survive until
  * the next input call, even if the socket or session it names is gone by
@@ -95,6 +98,7 @@ typedef struct sock {
     sess *sess;
     sock_state state;
     label *l;
+    char pid[24];       /* recovery: the private id sent in CONNECT, "" when none */
     char *query;        /* v4: the namespace's ?query, turned into auth when asked */
     size_t query_len;
     uint64_t next_ack;
@@ -102,6 +106,25 @@ typedef struct sock {
     size_t nacks;
     size_t cap_acks;
 } sock;
+
+/* One event sent to a kept socket: its offset and its encoded parts (shared blobs). */
+typedef struct record {
+    uint64_t offset;
+    blob **parts;
+    size_t n;
+} record;
+
+/* A socket whose transport dropped, waiting for its client to come back. */
+typedef struct kept {
+    uint32_t handle;
+    label *l;           /* namespace and sid, moved from the socket */
+    char pid[24];
+    eio_time deadline;  /* gone at this instant */
+    uint64_t next_ack;
+    record *recs;       /* in offset order */
+    size_t nrecs;
+    size_t cap_recs;
+} kept;
 
 struct sio_server {
     sio_server_options opt;
@@ -124,6 +147,10 @@ struct sio_server {
     size_t event_head;
     size_t cap_events;
     eio_arena scratch; /* trees built for outgoing packets, reset after each */
+    kept **kept;       /* sorted by handle */
+    size_t nkept;
+    size_t cap_kept;
+    uint64_t next_offset; /* recovery: the next event offset, from 1 */
 };
 
 /* One packet encoded for one (version, namespace): parts[0] is the text (or msgpack)
@@ -442,6 +469,138 @@ static void socket_remove(sio_server *s, sock *k)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Kept sockets (connection state recovery)                                 */
+/* ------------------------------------------------------------------------ */
+
+static size_t kept_index(const sio_server *s, uint32_t h)
+{
+    size_t lo = 0, hi = s->nkept;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->kept[mid]->handle < h) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+static kept *find_kept(const sio_server *s, uint32_t h)
+{
+    size_t i = kept_index(s, h);
+    return i < s->nkept && s->kept[i]->handle == h ? s->kept[i] : NULL;
+}
+
+static void record_free(sio_server *s, record *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        blob_unref(s, r->parts[i]);
+    }
+    xfree(s, r->parts);
+}
+
+static void kept_free(sio_server *s, kept *kp)
+{
+    for (size_t i = 0; i < kp->nrecs; i++) {
+        record_free(s, &kp->recs[i]);
+    }
+    xfree(s, kp->recs);
+    label_unref(s, kp->l);
+    xfree(s, kp);
+}
+
+static void kept_remove(sio_server *s, kept *kp)
+{
+    size_t i = kept_index(s, kp->handle);
+    if (i < s->nkept && s->kept[i] == kp) {
+        memmove(&s->kept[i], &s->kept[i + 1], (s->nkept - i - 1) * sizeof(kept *));
+        s->nkept--;
+    }
+    kept_free(s, kp);
+}
+
+/* The kept socket of namespace `nsp` with private id `pid`, or NULL. A linear scan:
+   it only runs for CONNECT packets that carry a private id. */
+static kept *find_kept_pid(const sio_server *s, const uint8_t *nsp, size_t nsp_len,
+                           const char *pid, size_t pid_len)
+{
+    for (size_t i = 0; i < s->nkept; i++) {
+        kept *kp = s->kept[i];
+        if (kp->l->nsp_len == nsp_len && memcmp(kp->l->nsp, nsp, nsp_len) == 0 &&
+            strlen(kp->pid) == pid_len && memcmp(kp->pid, pid, pid_len) == 0) {
+            return kp;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps connected socket `k` (about to be removed) for its client's return. */
+static int keep_socket(sio_server *s, const sock *k)
+{
+    if (k->handle == 0 || find_kept(s, k->handle) != NULL) {
+        return 0; /* cannot happen: a handle is live or kept, never both */
+    }
+    int rc = grow(s, (void **)&s->kept, &s->cap_kept, s->nkept + 1, sizeof(kept *));
+    if (rc < 0) {
+        return rc;
+    }
+    kept *kp = xalloc(s, sizeof(*kp));
+    if (kp == NULL) {
+        return EIO_ERR_NOMEM;
+    }
+    memset(kp, 0, sizeof(*kp));
+    kp->handle = k->handle;
+    kp->l = k->l;
+    k->l->refs++;
+    memcpy(kp->pid, k->pid, sizeof(kp->pid));
+    kp->next_ack = k->next_ack;
+    kp->deadline = eio_sess_deadline(s->last_now, s->opt.max_disconnection_duration);
+    size_t i = kept_index(s, k->handle);
+    memmove(&s->kept[i + 1], &s->kept[i], (s->nkept - i) * sizeof(kept *));
+    s->kept[i] = kp;
+    s->nkept++;
+    return 0;
+}
+
+/* Offsets are the decimal value of a per-server counter: unique per server and ordered. */
+static void format_offset(uint64_t v, char out[24])
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = tmp[n - 1 - i];
+    }
+    out[n] = '\0';
+}
+
+/* An offset this server issued (canonical decimal, below next_offset). */
+static bool parse_offset(const sio_server *s, const eio_json *v, uint64_t *out)
+{
+    if (v == NULL || v->type != EIO_JSON_STRING || v->u.str.len == 0 || v->u.str.len > 20 ||
+        (v->u.str.len > 1 && v->u.str.ptr[0] == '0')) {
+        return false;
+    }
+    uint64_t n = 0;
+    for (size_t i = 0; i < v->u.str.len; i++) {
+        char c = v->u.str.ptr[i];
+        if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10) {
+            return false;
+        }
+        n = n * 10 + (uint64_t)(c - '0');
+    }
+    if (n >= s->next_offset) {
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Call boundaries                                                          */
 /* ------------------------------------------------------------------------ */
 
@@ -555,15 +714,81 @@ static int encode_packet(sio_server *s, sio_version v, const sio_packet *p, enco
     return 0;
 }
 
-/* A packet header for socket `k`: its namespace, nothing else. */
-static sio_packet packet_for(const sock *k, sio_packet_type type)
+/* A packet header for namespace label `l`, nothing else. */
+static sio_packet packet_for_label(const label *l, sio_packet_type type)
 {
     sio_packet p;
     memset(&p, 0, sizeof(p));
     p.type = type;
-    p.nsp.ptr = (const uint8_t *)k->l->nsp;
-    p.nsp.len = k->l->nsp_len;
+    p.nsp.ptr = (const uint8_t *)l->nsp;
+    p.nsp.len = l->nsp_len;
     return p;
+}
+
+/* A packet header for socket `k`: its namespace, nothing else. */
+static sio_packet packet_for(const sock *k, sio_packet_type type)
+{
+    return packet_for_label(k->l, type);
+}
+
+/*
+ * `args` with the offset string appended, built in the scratch arena: the
+ * top-level elements are shallow copies (their subtrees are shared) because
+ * an array links its elements through their own `next` fields and the
+ * caller's tree is const.
+ */
+static eio_json *with_offset(sio_server *s, const eio_json *args, const char *offset)
+{
+    eio_json *arr = eio_json_new_array(&s->scratch);
+    eio_json *off = eio_json_new_string(&s->scratch, offset, strlen(offset));
+    if (arr == NULL || off == NULL) {
+        return NULL;
+    }
+    for (const eio_json *v = args->u.c.first; v != NULL; v = v->next) {
+        eio_json *copy = eio_arena_alloc(&s->scratch, sizeof(*copy));
+        if (copy == NULL) {
+            return NULL;
+        }
+        *copy = *v;
+        copy->next = NULL;
+        copy->key = NULL;
+        copy->key_len = 0;
+        if (eio_json_append(arr, copy) < 0) {
+            return NULL;
+        }
+    }
+    return eio_json_append(arr, off) < 0 ? NULL : arr;
+}
+
+/*
+ * Records an event for kept socket `kp`. Past max_missed_packets the
+ * client could no longer be given everything it missed, so the kept socket
+ * is dropped (its client will get a new session), as is one whose deadline
+ * passed. Returns 0 or EIO_ERR_NOMEM (nothing recorded).
+ */
+static int record_event(sio_server *s, kept *kp, uint64_t offset, const encoded *enc)
+{
+    if (kp->deadline <= s->last_now || kp->nrecs >= s->opt.max_missed_packets) {
+        kept_remove(s, kp);
+        return 0;
+    }
+    int rc = grow(s, (void **)&kp->recs, &kp->cap_recs, kp->nrecs + 1, sizeof(record));
+    if (rc < 0) {
+        return rc;
+    }
+    record *r = &kp->recs[kp->nrecs];
+    r->parts = xalloc(s, enc->n * sizeof(blob *));
+    if (r->parts == NULL) {
+        return EIO_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < enc->n; i++) {
+        r->parts[i] = enc->parts[i];
+        enc->parts[i]->refs++;
+    }
+    r->n = enc->n;
+    r->offset = offset;
+    kp->nrecs++;
+    return 0;
 }
 
 /* Encodes and queues `p` to session `se`. Nothing is queued on failure. */
@@ -605,6 +830,17 @@ static int socket_gone(sio_server *s, sock *k, sio_disconnect_reason reason)
         }
         if (k->state != SOCK_DEFERRED) {
             push_event(s, SIO_EVENT_DISCONNECT, k, NULL, NULL)->reason = reason;
+        }
+    }
+    /* Recovery: only a connection lost without anyone meaning to close it is worth
+       waiting for (the reference also keeps sockets on "forced close" and "server
+       shutting down"; here those come from the server's own decisions). */
+    if (k->state == SOCK_CONNECTED && k->pid[0] != '\0' &&
+        (reason == SIO_DISCONNECT_TRANSPORT_CLOSE || reason == SIO_DISCONNECT_TRANSPORT_ERROR ||
+         reason == SIO_DISCONNECT_PING_TIMEOUT)) {
+        int r = keep_socket(s, k);
+        if (r < 0) {
+            rc = r;
         }
     }
     socket_remove(s, k);
@@ -677,8 +913,13 @@ static int request_or_accept(sio_server *s, sock *k, const eio_json *auth);
 static int accept_socket(sio_server *s, sock *k)
 {
     sess *se = k->sess;
-    char sid[24];
+    char sid[24], pid[24];
+    pid[0] = '\0';
     int rc = make_sid(s, sid);
+    bool recovery = s->opt.recovery && se->version == SIO_V5;
+    if (rc == 0 && recovery) {
+        rc = make_sid(s, pid); /* the reference draws the private id like the sid */
+    }
     if (rc < 0) {
         return rc;
     }
@@ -687,13 +928,16 @@ static int accept_socket(sio_server *s, sock *k)
         eio_json *obj = eio_json_new_object(&s->scratch);
         eio_json *str = eio_json_new_string(&s->scratch, sid, strlen(sid));
         if (obj == NULL || str == NULL || eio_json_put(&s->scratch, obj, "sid", 3, str) < 0) {
+            eio_arena_reset(&s->scratch);
             return EIO_ERR_NOMEM;
         }
         /* The reference answers {sid, pid}, pid undefined without connection state
            recovery: JSON drops it, msgpack writes it (d4 00 00). */
-        if (s->opt.parser == SIO_PARSER_MSGPACK) {
-            eio_json *pid = eio_json_new_undefined(&s->scratch);
-            if (pid == NULL || eio_json_put(&s->scratch, obj, "pid", 3, pid) < 0) {
+        if (recovery || s->opt.parser == SIO_PARSER_MSGPACK) {
+            eio_json *jp = recovery ? eio_json_new_string(&s->scratch, pid, strlen(pid))
+                                    : eio_json_new_undefined(&s->scratch);
+            if (jp == NULL || eio_json_put(&s->scratch, obj, "pid", 3, jp) < 0) {
+                eio_arena_reset(&s->scratch);
                 return EIO_ERR_NOMEM;
             }
         }
@@ -708,6 +952,7 @@ static int accept_socket(sio_server *s, sock *k)
         return rc;
     }
     memcpy(k->l->sid, sid, sizeof(sid));
+    memcpy(k->pid, pid, sizeof(pid));
     k->state = SOCK_CONNECTED;
     sio_event *e = push_event(s, SIO_EVENT_CONNECT, k, NULL, NULL);
     e->sid = k->l->sid;
@@ -889,6 +1134,113 @@ out:
     return rc;
 }
 
+/*
+ * Brings kept socket `kp` back on session `se`: the same handle, sid and
+ * private id, CONNECT {"sid","pid"} sent, RECOVERED then CONNECT events,
+ * then the recorded events after `offset` sent again in order. No
+ * CONNECT_REQUEST: the application accepted this socket already (the
+ * reference's skipMiddlewares default). Everything that can fail is done
+ * before the first change, so a failure leaves the kept socket as it was.
+ */
+static int restore(sio_server *s, sess *se, kept *kp, uint64_t offset)
+{
+    size_t parts = 0, first = kp->nrecs;
+    for (size_t i = kp->nrecs; i > 0 && kp->recs[i - 1].offset > offset; i--) {
+        first = i - 1;
+        parts += kp->recs[i - 1].n;
+    }
+    int rc = grow(s, (void **)&s->sockets, &s->cap_sockets, s->nsockets + 1, sizeof(sock *));
+    if (rc == 0) {
+        rc = grow(s, (void **)&se->sockets, &se->cap_sockets, se->nsockets + 1,
+                  sizeof(uint32_t));
+    }
+    if (rc == 0) {
+        rc = reserve_events(s, 2);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    sio_packet p = packet_for_label(kp->l, SIO_PACKET_CONNECT);
+    eio_json *obj = eio_json_new_object(&s->scratch);
+    eio_json *sid = eio_json_new_string(&s->scratch, kp->l->sid, strlen(kp->l->sid));
+    eio_json *pid = eio_json_new_string(&s->scratch, kp->pid, strlen(kp->pid));
+    if (obj == NULL || sid == NULL || pid == NULL ||
+        eio_json_put(&s->scratch, obj, "sid", 3, sid) < 0 ||
+        eio_json_put(&s->scratch, obj, "pid", 3, pid) < 0) {
+        eio_arena_reset(&s->scratch);
+        return EIO_ERR_NOMEM;
+    }
+    p.data = obj;
+    encoded enc;
+    rc = encode_packet(s, se->version, &p, &enc);
+    eio_arena_reset(&s->scratch);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = reserve_actions(s, enc.n + parts);
+    sock *k = rc == 0 ? xalloc(s, sizeof(*k)) : NULL;
+    if (k == NULL) {
+        encoded_free(s, &enc);
+        return EIO_ERR_NOMEM;
+    }
+    memset(k, 0, sizeof(*k));
+    k->handle = kp->handle;
+    k->sess = se;
+    k->state = SOCK_CONNECTED;
+    k->l = kp->l;
+    kp->l = NULL;
+    memcpy(k->pid, kp->pid, sizeof(k->pid));
+    k->next_ack = kp->next_ack;
+    size_t i = socket_index(s, k->handle);
+    memmove(&s->sockets[i + 1], &s->sockets[i], (s->nsockets - i) * sizeof(sock *));
+    s->sockets[i] = k;
+    s->nsockets++;
+    se->sockets[se->nsockets++] = k->handle;
+
+    push_encoded(s, se->handle, &enc);
+    encoded_free(s, &enc);
+    push_event(s, SIO_EVENT_RECOVERED, k, NULL, NULL)->sid = k->l->sid;
+    push_event(s, SIO_EVENT_CONNECT, k, NULL, NULL)->sid = k->l->sid;
+    bool msgpack = s->opt.parser == SIO_PARSER_MSGPACK;
+    for (size_t r = first; r < kp->nrecs; r++) {
+        for (size_t j = 0; j < kp->recs[r].n; j++) {
+            push_action(s, SIO_ACTION_EIO_SEND, se->handle, kp->recs[r].parts[j],
+                        j > 0 || msgpack);
+        }
+    }
+    kept_remove(s, kp);
+    return 0;
+}
+
+/*
+ * Recovery: a CONNECT whose auth has a string "pid" and a string "offset"
+ * (the reference's test) naming a socket kept in this namespace before its
+ * deadline, with an offset this server issued. Returns the kept socket or
+ * NULL (a normal connection then follows, auth untouched, as the reference).
+ */
+static kept *recoverable(sio_server *s, const sess *se, const sio_packet *p)
+{
+    if (!s->opt.recovery || se->version != SIO_V5 || p->data == NULL ||
+        p->data->type != EIO_JSON_OBJECT) {
+        return NULL;
+    }
+    const eio_json *pid = eio_json_get(p->data, "pid", 3);
+    const eio_json *off = eio_json_get(p->data, "offset", 6);
+    if (pid == NULL || pid->type != EIO_JSON_STRING || off == NULL ||
+        off->type != EIO_JSON_STRING) {
+        return NULL;
+    }
+    kept *kp = find_kept_pid(s, p->nsp.ptr, p->nsp.len, pid->u.str.ptr, pid->u.str.len);
+    if (kp == NULL) {
+        return NULL;
+    }
+    if (kp->deadline <= s->last_now) {
+        kept_remove(s, kp); /* expired, even if handle_expiry has not run yet */
+        return NULL;
+    }
+    return kp;
+}
+
 /* A CONNECT for a namespace the session has no socket for. */
 static int on_connect(sio_server *s, sess *se, const sio_packet *p)
 {
@@ -897,6 +1249,11 @@ static int on_connect(sio_server *s, sess *se, const sio_packet *p)
     if (se->nsockets >= s->opt.max_sockets) {
         return send_connect_error(s, se, NULL, p->nsp.ptr, p->nsp.len, "too many namespaces",
                                   NULL);
+    }
+    kept *kp = recoverable(s, se, p);
+    uint64_t offset;
+    if (kp != NULL && parse_offset(s, eio_json_get(p->data, "offset", 6), &offset)) {
+        return restore(s, se, kp, offset);
     }
     bool defer = false;
     if (se->version == SIO_V4 && !is_root(p->nsp.ptr, p->nsp.len)) {
@@ -1000,6 +1357,9 @@ void sio_server_options_default(sio_server_options *o)
     o->max_sockets = 100;
     o->max_pending_acks = 10000;
     o->ack_timeout = 0;
+    o->recovery = false;
+    o->max_disconnection_duration = 120000;
+    o->max_missed_packets = 1000;
     sio_limits_default(&o->limits);
 }
 
@@ -1031,7 +1391,14 @@ int sio_server_new(sio_server **out, const sio_server_options *opt, const eio_me
     if (s->opt.max_pending_acks == 0) {
         s->opt.max_pending_acks = 10000;
     }
+    if (s->opt.max_disconnection_duration == 0) {
+        s->opt.max_disconnection_duration = 120000;
+    }
+    if (s->opt.max_missed_packets == 0) {
+        s->opt.max_missed_packets = 1000;
+    }
     s->next_socket = 1;
+    s->next_offset = 1;
     eio_arena_init(&s->scratch, &s->mem, 0, 0);
     *out = s;
     return 0;
@@ -1059,6 +1426,10 @@ void sio_server_free(sio_server *s)
         s->dead = se->next_dead;
         sess_free(s, se);
     }
+    for (size_t i = 0; i < s->nkept; i++) {
+        kept_free(s, s->kept[i]);
+    }
+    xfree(s, s->kept);
     xfree(s, s->actions);
     xfree(s, s->events);
     xfree(s, s->sessions);
@@ -1215,6 +1586,29 @@ static sock *connected_socket(const sio_server *s, uint32_t socket)
     return k != NULL && k->state == SOCK_CONNECTED && k->sess->state == SESS_OPEN ? k : NULL;
 }
 
+/* An event for a kept socket: encoded as its client will get it, and recorded. */
+static int64_t emit_kept(sio_server *s, kept *kp, const eio_json *args)
+{
+    char off[24];
+    uint64_t offset = s->next_offset++;
+    format_offset(offset, off);
+    sio_packet p = packet_for_label(kp->l, SIO_PACKET_EVENT);
+    p.data = with_offset(s, args, off);
+    if (p.data == NULL) {
+        eio_arena_reset(&s->scratch);
+        return EIO_ERR_NOMEM;
+    }
+    encoded enc;
+    int rc = encode_packet(s, SIO_V5, &p, &enc);
+    eio_arena_reset(&s->scratch);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = record_event(s, kp, offset, &enc);
+    encoded_free(s, &enc);
+    return rc;
+}
+
 int64_t sio_server_emit(sio_server *s, uint32_t socket, const eio_json *args, unsigned flags,
                         uint32_t timeout, eio_time now)
 {
@@ -1223,14 +1617,33 @@ int64_t sio_server_emit(sio_server *s, uint32_t socket, const eio_json *args, un
         return EIO_ERR_INVALID_ARGUMENT;
     }
     now = begin(s, now);
+    bool want_ack = (flags & SIO_EMIT_ACK) != 0;
+    bool is_volatile = (flags & SIO_EMIT_VOLATILE) != 0;
     sock *k = connected_socket(s, socket);
     if (k == NULL) {
-        return EIO_ERR_INVALID_ARGUMENT;
+        kept *kp = find_kept(s, socket);
+        if (kp == NULL || want_ack) {
+            return EIO_ERR_INVALID_ARGUMENT;
+        }
+        if (is_volatile) {
+            return 0; /* volatile events are not stored, as the reference */
+        }
+        return emit_kept(s, kp, args);
     }
-    bool want_ack = (flags & SIO_EMIT_ACK) != 0;
     sio_packet p = packet_for(k, SIO_PACKET_EVENT);
     /* The encoder only reads the tree; sio_packet is shared with decoding, hence non-const. */
     p.data = (eio_json *)(uintptr_t)args;
+    /* Recovery, as the reference's socket.emit: events without ack and not volatile
+       carry an offset (acks cannot be replayed, volatile events are not stored). */
+    if (k->pid[0] != '\0' && !want_ack && !is_volatile) {
+        char off[24];
+        format_offset(s->next_offset++, off);
+        p.data = with_offset(s, args, off);
+        if (p.data == NULL) {
+            eio_arena_reset(&s->scratch);
+            return EIO_ERR_NOMEM;
+        }
+    }
     if (want_ack) {
         if (k->nacks >= s->opt.max_pending_acks || k->next_ack > SIO_MAX_ACK_ID) {
             return EIO_ERR_LIMIT;
@@ -1243,6 +1656,7 @@ int64_t sio_server_emit(sio_server *s, uint32_t socket, const eio_json *args, un
         p.id = k->next_ack;
     }
     int rc = send_packet(s, k->sess, &p);
+    eio_arena_reset(&s->scratch);
     if (rc < 0) {
         return rc;
     }
@@ -1264,25 +1678,36 @@ int64_t sio_server_broadcast(sio_server *s, const uint32_t *sockets, size_t n,
         return EIO_ERR_INVALID_ARGUMENT;
     }
     begin(s, now);
-    /* One encoding per (protocol version, namespace) met, usually just one. */
+    /* One encoding per (protocol version, namespace) met, usually just one. With
+       recovery, one offset for the whole broadcast (the reference's one id per
+       packet), carried by v5 sockets only. */
     typedef struct cached {
         sio_version v;
-        const label *l;
+        label *l; /* referenced: recording may drop the kept socket that owned it */
         encoded enc;
     } cached;
     cached *cache = NULL;
     size_t ncache = 0, cap_cache = 0;
     int64_t sent = 0;
     int rc = 0;
+    char off[24];
+    uint64_t offset = 0;
+    if (s->opt.recovery) {
+        offset = s->next_offset++;
+        format_offset(offset, off);
+    }
     for (size_t i = 0; i < n && rc == 0; i++) {
         sock *k = connected_socket(s, sockets[i]);
-        if (k == NULL) {
+        kept *kp = k == NULL && s->opt.recovery ? find_kept(s, sockets[i]) : NULL;
+        if (k == NULL && kp == NULL) {
             continue;
         }
+        label *l = k != NULL ? k->l : kp->l;
+        sio_version v = k != NULL ? k->sess->version : SIO_V5;
         cached *c = NULL;
         for (size_t j = 0; j < ncache; j++) {
-            if (cache[j].v == k->sess->version && cache[j].l->nsp_len == k->l->nsp_len &&
-                memcmp(cache[j].l->nsp, k->l->nsp, k->l->nsp_len) == 0) {
+            if (cache[j].v == v && cache[j].l->nsp_len == l->nsp_len &&
+                memcmp(cache[j].l->nsp, l->nsp, l->nsp_len) == 0) {
                 c = &cache[j];
                 break;
             }
@@ -1292,15 +1717,29 @@ int64_t sio_server_broadcast(sio_server *s, const uint32_t *sockets, size_t n,
             if (rc < 0) {
                 break;
             }
-            sio_packet p = packet_for(k, SIO_PACKET_EVENT);
+            sio_packet p = packet_for_label(l, SIO_PACKET_EVENT);
             p.data = (eio_json *)(uintptr_t)args;
-            rc = encode_packet(s, k->sess->version, &p, &cache[ncache].enc);
+            if (s->opt.recovery && v == SIO_V5) {
+                p.data = with_offset(s, args, off);
+                if (p.data == NULL) {
+                    rc = EIO_ERR_NOMEM;
+                    break;
+                }
+            }
+            rc = encode_packet(s, v, &p, &cache[ncache].enc);
+            eio_arena_reset(&s->scratch);
             if (rc < 0) {
                 break;
             }
-            cache[ncache].v = k->sess->version;
-            cache[ncache].l = k->l;
+            cache[ncache].v = v;
+            cache[ncache].l = l;
+            l->refs++;
             c = &cache[ncache++];
+        }
+        if (kp != NULL) {
+            /* Recorded for its return, not counted: it did not get it. */
+            rc = record_event(s, kp, offset, &c->enc);
+            continue;
         }
         rc = reserve_actions(s, c->enc.n);
         if (rc == 0) {
@@ -1308,8 +1747,10 @@ int64_t sio_server_broadcast(sio_server *s, const uint32_t *sockets, size_t n,
             sent++;
         }
     }
+    eio_arena_reset(&s->scratch);
     for (size_t j = 0; j < ncache; j++) {
         encoded_free(s, &cache[j].enc);
+        label_unref(s, cache[j].l);
     }
     xfree(s, cache);
     return rc < 0 ? rc : sent;
@@ -1349,7 +1790,15 @@ int sio_server_disconnect(sio_server *s, uint32_t socket, bool close_session_too
     }
     begin(s, now);
     sock *k = find_socket(s, socket);
-    if (k == NULL || k->state == SOCK_DEFERRED || k->sess->state != SESS_OPEN) {
+    if (k == NULL) {
+        kept *kp = find_kept(s, socket);
+        if (kp == NULL) {
+            return EIO_ERR_INVALID_ARGUMENT;
+        }
+        kept_remove(s, kp); /* forgotten: its DISCONNECT was reported when it dropped */
+        return 0;
+    }
+    if (k->state == SOCK_DEFERRED || k->sess->state != SESS_OPEN) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
     sess *se = k->sess;
@@ -1421,6 +1870,11 @@ eio_time sio_server_get_expiry(const sio_server *s)
             }
         }
     }
+    for (size_t i = 0; i < s->nkept; i++) {
+        if (s->kept[i]->deadline < t) {
+            t = s->kept[i]->deadline;
+        }
+    }
     return t;
 }
 
@@ -1460,6 +1914,12 @@ int sio_server_handle_expiry(sio_server *s, eio_time now)
             }
         }
         k->nacks = keep;
+    }
+    /* Kept sockets whose client did not come back in time. */
+    for (size_t i = s->nkept; i > 0; i--) {
+        if (s->kept[i - 1]->deadline <= now) {
+            kept_remove(s, s->kept[i - 1]);
+        }
     }
     return rc;
 }
