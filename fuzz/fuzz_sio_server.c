@@ -3,8 +3,14 @@
  * Engine.IO events carrying fuzzed message bytes, application calls with
  * small fixed trees, clock steps and draining.
  *
+ * Config bit 5 turns connection state recovery on (short duration, few
+ * missed packets), and opcode 11 with bit 6 then sends a CONNECT carrying the
+ * last pid the server handed out and a small offset, so kept sockets are
+ * restored, expire and overflow under the fuzzer too.
+ *
  * Invariants checked (abort on violation):
- *   - no event mentions a socket after that socket's DISCONNECT;
+ *   - no event mentions a socket after that socket's DISCONNECT, unless a
+ *     RECOVERED event brought it back first;
  *   - every ack id sio_server_emit returned is answered (ACK) or timed
  *     out (ACK_TIMEOUT) exactly once, by the end at the latest (the script
  *     ends by closing every Engine.IO session);
@@ -13,6 +19,7 @@
  */
 #include "fuzz_target.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +39,7 @@ typedef struct script {
         uint64_t id;
     } acks[MAX_ACKS];
     size_t nacks;
+    char pid[32]; /* the last pid seen in a CONNECT answer, "" if none */
 } script;
 
 static uint8_t take(script *sc)
@@ -66,15 +74,30 @@ static void ack_done(script *sc, uint32_t socket, uint64_t id)
 static void drain(sio_server *s, script *sc)
 {
     sio_action a;
+    static const char key[] = "\"pid\":\"";
     while (sio_server_next_action(s, &a)) {
         volatile uint8_t sink = 0;
         for (size_t i = 0; i < a.len; i++) {
             sink ^= a.data[i];
         }
         (void)sink;
+        /* Remember the pid of a CONNECT answer: 0[/nsp,]{"sid":"...","pid":"..."} */
+        if (!a.binary && a.len > 0 && a.data[0] == '0') {
+            const uint8_t *end = a.data + a.len;
+            for (const uint8_t *q = a.data; q + sizeof key - 1 + 20 < end; q++) {
+                if (memcmp(q, key, sizeof key - 1) == 0) {
+                    memcpy(sc->pid, q + sizeof key - 1, 20);
+                    sc->pid[20] = '\0';
+                    break;
+                }
+            }
+        }
     }
     sio_event e;
     while (sio_server_next_event(s, &e)) {
+        if (e.type == SIO_EVENT_RECOVERED && e.socket < 4096) {
+            sc->gone[e.socket] = false; /* the kept socket is back */
+        }
         if (e.socket < 4096 && sc->gone[e.socket]) {
             abort();
         }
@@ -95,6 +118,8 @@ static void drain(sio_server *s, script *sc)
                 sc->gone[e.socket] = true;
             }
             break;
+        case SIO_EVENT_RECOVERED:
+            break; /* handled before the gone check below */
         case SIO_EVENT_CONNECT:
             if (e.sid == NULL || strlen(e.sid) != 20) {
                 abort();
@@ -126,6 +151,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.connect_timeout = 1000;
     if ((cfg & 16) && sio_msgpack_available()) {
         o.parser = SIO_PARSER_MSGPACK;
+    }
+    if (cfg & 32) {
+        o.recovery = true;
+        o.max_disconnection_duration = 500;
+        o.max_missed_packets = 3;
     }
     sio_server *s = NULL;
     if (sio_server_new(&s, &o, NULL) != 0) {
@@ -207,7 +237,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)sio_server_handle_expiry(s, now);
             break;
         default:
-            drain(s, sc);
+            if ((op & 0x40) && sc->pid[0] != '\0' && o.parser == SIO_PARSER_JSON) {
+                char msg[96];
+                int len = snprintf(msg, sizeof msg, "0{\"pid\":\"%s\",\"offset\":\"%u\"}",
+                                   sc->pid, (unsigned)(take(sc) % 8));
+                if (len > 0 && (size_t)len < sizeof msg) {
+                    (void)sio_server_eio_message(s, session, (const uint8_t *)msg, (size_t)len,
+                                                 false, now);
+                }
+            } else {
+                drain(s, sc);
+            }
             break;
         }
         if (op & 0x80) {
