@@ -6,7 +6,7 @@
 set -eu
 job=${1:-all}
 
-base="meson ninja-build gcc pkg-config python3 binutils"
+base="meson ninja-build gcc pkg-config python3 binutils libmsgpack-dev"
 test_pkgs="libcmocka-dev libjansson-dev clang libclang-rt-14-dev llvm valgrind"
 bench_pkgs="g++ libjansson-dev libcjson-dev libsimdjson-dev nodejs npm"
 
