@@ -330,39 +330,34 @@ static sio_event *push_event(sio_server *s, sio_event_type type, const sock *k, 
 /* Tables                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Index of the first session with handle >= h. */
-static size_t session_index(const sio_server *s, uint32_t h)
-{
-    size_t lo = 0, hi = s->nsessions;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->sessions[mid]->handle < h) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
+/*
+ * NAME(s, h): index of the first entry of s->TABLE (COUNT entries, sorted by
+ * handle) whose handle is >= h. Sessions, sockets and kept sockets are three
+ * tables of different types searched the same way.
+ */
+#define DEFINE_HANDLE_INDEX(NAME, TABLE, COUNT)                                \
+    static size_t NAME(const sio_server *s, uint32_t h)                        \
+    {                                                                          \
+        size_t lo = 0, hi = s->COUNT;                                          \
+        while (lo < hi) {                                                      \
+            size_t mid = lo + (hi - lo) / 2;                                   \
+            if (s->TABLE[mid]->handle < h) {                                   \
+                lo = mid + 1;                                                  \
+            } else {                                                           \
+                hi = mid;                                                      \
+            }                                                                  \
+        }                                                                      \
+        return lo;                                                             \
     }
-    return lo;
-}
+
+DEFINE_HANDLE_INDEX(session_index, sessions, nsessions)
+DEFINE_HANDLE_INDEX(socket_index, sockets, nsockets)
+DEFINE_HANDLE_INDEX(kept_index, kept, nkept)
 
 static sess *find_session(const sio_server *s, uint32_t h)
 {
     size_t i = session_index(s, h);
     return i < s->nsessions && s->sessions[i]->handle == h ? s->sessions[i] : NULL;
-}
-
-static size_t socket_index(const sio_server *s, uint32_t h)
-{
-    size_t lo = 0, hi = s->nsockets;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->sockets[mid]->handle < h) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
 }
 
 static sock *find_socket(const sio_server *s, uint32_t h)
@@ -471,20 +466,6 @@ static void socket_remove(sio_server *s, sock *k)
 /* ------------------------------------------------------------------------ */
 /* Kept sockets (connection state recovery)                                 */
 /* ------------------------------------------------------------------------ */
-
-static size_t kept_index(const sio_server *s, uint32_t h)
-{
-    size_t lo = 0, hi = s->nkept;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->kept[mid]->handle < h) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
-}
 
 static kept *find_kept(const sio_server *s, uint32_t h)
 {
