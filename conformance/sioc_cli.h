@@ -50,6 +50,15 @@ int sioc_usage_error(const char *verb, const char *fmt, ...)
 int sioc_opt_value(const char *verb, int argc, char **argv, int *i, const char *name,
                    const char **value);
 
+/**
+ * sioc_opt_value for an option with two allowed values: on a match sets
+ * `*which` to 0 for `first`, 1 for `second` and returns 1; any other value
+ * is reported as "NAME must be FIRST or SECOND, got 'X'" and returns -1;
+ * returns 0 if argv[*i] is another option.
+ */
+int sioc_opt_choice(const char *verb, int argc, char **argv, int *i, const char *name,
+                    const char *first, const char *second, int *which);
+
 /** True if argv[i] is exactly the flag `name` (no value). */
 bool sioc_opt_flag(const char *arg, const char *name);
 

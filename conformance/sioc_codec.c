@@ -196,6 +196,7 @@ static int parse_opts(const char *verb, bool encode, int argc, char **argv, code
         const char *arg = argv[i];
         const char *val = NULL;
         int m;
+        int which = 0;
         if (sioc_opt_flag(arg, "--help") || sioc_opt_flag(arg, "-h")) {
             fputs(encode ? encode_help : decode_help, stdout);
             return SIOC_EXIT_OK;
@@ -204,59 +205,36 @@ static int parse_opts(const char *verb, bool encode, int argc, char **argv, code
             o->no_binary = true;
             continue;
         }
-        if ((m = sioc_opt_value(verb, argc, argv, &i, "--eio", &val)) != 0) {
+        if ((m = sioc_opt_choice(verb, argc, argv, &i, "--eio", "3", "4", &which)) != 0) {
             if (m < 0) {
                 return SIOC_EXIT_USAGE;
             }
-            if (strcmp(val, "3") == 0) {
-                o->version = EIO_V3;
-            } else if (strcmp(val, "4") == 0) {
-                o->version = EIO_V4;
-            } else {
-                return sioc_usage_error(verb, "--eio must be 3 or 4, got '%s'", val);
-            }
+            o->version = which == 0 ? EIO_V3 : EIO_V4;
             eio_set = true;
             continue;
         }
-        if ((m = sioc_opt_value(verb, argc, argv, &i, "--sio", &val)) != 0) {
+        if ((m = sioc_opt_choice(verb, argc, argv, &i, "--sio", "4", "5", &which)) != 0) {
             if (m < 0) {
                 return SIOC_EXIT_USAGE;
             }
-            if (strcmp(val, "4") == 0) {
-                o->sio = 4;
-            } else if (strcmp(val, "5") == 0) {
-                o->sio = 5;
-            } else {
-                return sioc_usage_error(verb, "--sio must be 4 or 5, got '%s'", val);
-            }
+            o->sio = which == 0 ? 4 : 5;
             continue;
         }
-        if ((m = sioc_opt_value(verb, argc, argv, &i, "--parser", &val)) != 0) {
+        if ((m = sioc_opt_choice(verb, argc, argv, &i, "--parser", "json", "msgpack", &which)) !=
+            0) {
             if (m < 0) {
                 return SIOC_EXIT_USAGE;
             }
-            if (strcmp(val, "json") == 0) {
-                o->parser = SIO_PARSER_JSON;
-            } else if (strcmp(val, "msgpack") == 0) {
-                o->parser = SIO_PARSER_MSGPACK;
-            } else {
-                return sioc_usage_error(verb, "--parser must be json or msgpack, got '%s'", val);
-            }
+            o->parser = which == 0 ? SIO_PARSER_JSON : SIO_PARSER_MSGPACK;
             parser_set = true;
             continue;
         }
-        if ((m = sioc_opt_value(verb, argc, argv, &i, "--transport", &val)) != 0) {
+        if ((m = sioc_opt_choice(verb, argc, argv, &i, "--transport", "websocket", "polling",
+                                 &which)) != 0) {
             if (m < 0) {
                 return SIOC_EXIT_USAGE;
             }
-            if (strcmp(val, "websocket") == 0) {
-                o->websocket = true;
-            } else if (strcmp(val, "polling") == 0) {
-                o->websocket = false;
-            } else {
-                return sioc_usage_error(verb, "--transport must be websocket or polling, got '%s'",
-                                        val);
-            }
+            o->websocket = which == 0;
             continue;
         }
         if ((m = sioc_opt_value(verb, argc, argv, &i, "--input", &val)) != 0) {

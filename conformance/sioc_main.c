@@ -97,6 +97,25 @@ int sioc_opt_value(const char *verb, int argc, char **argv, int *i, const char *
     return 1;
 }
 
+int sioc_opt_choice(const char *verb, int argc, char **argv, int *i, const char *name,
+                    const char *first, const char *second, int *which)
+{
+    const char *val = NULL;
+    int m = sioc_opt_value(verb, argc, argv, i, name, &val);
+    if (m <= 0) {
+        return m;
+    }
+    if (strcmp(val, first) == 0) {
+        *which = 0;
+    } else if (strcmp(val, second) == 0) {
+        *which = 1;
+    } else {
+        sioc_usage_error(verb, "%s must be %s or %s, got '%s'", name, first, second, val);
+        return -1;
+    }
+    return 1;
+}
+
 bool sioc_opt_flag(const char *arg, const char *name)
 {
     return strcmp(arg, name) == 0;
