@@ -27,6 +27,10 @@ typedef struct sioc_verb {
 
 extern const sioc_verb sioc_verb_decode;
 extern const sioc_verb sioc_verb_encode;
+extern const sioc_verb sioc_verb_serve;
+extern const sioc_verb sioc_verb_connect;
+extern const sioc_verb sioc_verb_conform;
+extern const sioc_verb sioc_verb_record;
 
 /** Program name used in messages ("sioc"). */
 #define SIOC_PROG "sioc"

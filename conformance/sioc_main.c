@@ -16,6 +16,10 @@
 static const sioc_verb *const verbs[] = {
     &sioc_verb_decode,
     &sioc_verb_encode,
+    &sioc_verb_serve,
+    &sioc_verb_connect,
+    &sioc_verb_conform,
+    &sioc_verb_record,
 };
 
 #define N_VERBS (sizeof verbs / sizeof verbs[0])

@@ -1,0 +1,2 @@
+/* placeholder: not built yet */
+typedef int sioc_placeholder_unit;
