@@ -593,6 +593,51 @@ static void test_connect_error(void **state)
     sio_client_free(c);
 }
 
+/* Events that arrive before the CONNECT answer are held and follow it, in
+   order, binary ones included; a refused socket forgets them; past the
+   limit they are dropped. */
+static void test_events_before_connect_answer(void **state)
+{
+    (void)state;
+    sio_client_options o = opts(SIO_V5);
+    o.max_held_events = 3;
+    sio_client *c = make(&o);
+    assert_int_equal(sio_client_connect(c, NULL, NULL, now_ms), 1);
+    assert_int_equal(sio_client_connect(c, "/admin", NULL, now_ms), 2);
+    expect_actions(c, "OPEN", NONE);
+    assert_int_equal(sio_client_eio_open(c, now_ms), 0);
+    expect_actions(c, "T:0", "T:0/admin,", NONE);
+    feed(c, "2[\"welcome\",{\"x\":1}]");
+    feed(c, "51-[\"blob\",{\"_placeholder\":true,\"num\":0}]");
+    static const uint8_t att[] = {0x01, 0x02};
+    feed_bin(c, att, sizeof att);
+    feed(c, "2[\"third\"]");
+    feed(c, "2[\"fourth: over the limit\"]");
+    feed(c, "2/admin,[\"admin-early\"]");
+    expect_events(c, NONE);
+    feed(c, "0{\"sid\":\"abc\"}");
+    sio_event e;
+    assert_int_equal(sio_client_next_event(c, &e), 1);
+    assert_int_equal(e.type, SIO_EVENT_CONNECT);
+    assert_int_equal(sio_client_next_event(c, &e), 1);
+    assert_int_equal(e.type, SIO_EVENT_EVENT);
+    assert_int_equal(eio_json_at(e.data, 0)->u.str.len, 7);
+    assert_int_equal(sio_client_next_event(c, &e), 1);
+    assert_int_equal(e.type, SIO_EVENT_EVENT);
+    const eio_json *b = eio_json_at(e.data, 1);
+    assert_non_null(b);
+    assert_int_equal(b->type, EIO_JSON_BINARY);
+    assert_memory_equal(b->u.str.ptr, att, 2);
+    expect_events(c, "EVENT 1 / [\"third\"]", NONE);
+    /* the held trees survive later calls until delivered */
+    feed(c, "2[\"after\"]");
+    expect_events(c, "EVENT 1 / [\"after\"]", NONE);
+    /* /admin is refused: its held event is never delivered */
+    feed(c, "4/admin,{\"message\":\"no\"}");
+    expect_events(c, "CONNECT_ERROR 2 /admin {\"message\":\"no\"} reason=none", NONE);
+    sio_client_free(c);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Buffering and volatile                                                    */
 /* ------------------------------------------------------------------------ */
@@ -1256,6 +1301,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_v4_sample_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_and_namespaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_before_connect_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_buffered_then_flushed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ack_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ack_limits_and_disconnect, setup, teardown),

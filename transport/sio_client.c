@@ -70,7 +70,17 @@ typedef struct cl_socket {
     uint64_t next_ack_id;
     cl_packet *buf_head;
     cl_packet *buf_tail;
+    /* Events received before the CONNECT answer, delivered right after it
+       (their trees live in the client's arena, which is kept meanwhile). */
+    struct cl_held *held;
+    size_t nheld, cap_held;
 } cl_socket;
+
+typedef struct cl_held {
+    const eio_json *data;
+    bool has_id;
+    uint64_t id;
+} cl_held;
 
 typedef struct cl_ack {
     uint32_t socket;
@@ -114,6 +124,7 @@ struct sio_client {
     cl_ack *acks;
     size_t nacks, cap_acks;
     size_t buffered_bytes;
+    size_t held_total; /* events held over all sockets (see cl_socket.held) */
 
     cl_action *acts;
     size_t nacts, acts_read, cap_acts;
@@ -274,8 +285,17 @@ static size_t event_bound(const sio_client *c)
     return c->nacks + 3 * c->nsocks + 4;
 }
 
+/* Forgets the events held for `s` (its connection is gone or it is dead). */
+static void held_clear(sio_client *c, cl_socket *s)
+{
+    c->held_total -= s->nheld;
+    s->nheld = 0;
+}
+
 static void socket_free(sio_client *c, cl_socket *s)
 {
+    held_clear(c, s);
+    mem_free(c, s->held);
     while (s->buf_head != NULL) {
         cl_packet *p = s->buf_head;
         s->buf_head = p->next;
@@ -321,7 +341,7 @@ static eio_time begin(sio_client *c, eio_time now)
             }
         }
         c->nsocks = keep;
-        if (!sio_decoder_pending(&c->dec)) {
+        if (!sio_decoder_pending(&c->dec) && c->held_total == 0) {
             eio_arena_reset(&c->arena);
         }
     }
@@ -616,6 +636,7 @@ static void socket_kill(sio_client *c, cl_socket *s, sio_disconnect_reason reaso
 {
     time_out_acks(c, s, reason, true);
     drop_buffer(c, s);
+    held_clear(c, s);
     s->state = SOCK_DEAD;
 }
 
@@ -661,13 +682,16 @@ static void close_if_unused(sio_client *c)
     c->attempts = 0;
 }
 
+static int deliver_event(sio_client *c, cl_socket *s, const eio_json *data, bool has_id,
+                         uint64_t id);
+
 /* The server's CONNECT answer for `s` arrived. */
 static int on_connect(sio_client *c, cl_socket *s, const sio_packet *p)
 {
     if (s->state != SOCK_CONNECTING) {
         return 0; /* already connected: a repeated answer changes nothing */
     }
-    int rc = reserve(c, buffered_msgs(s), 2);
+    int rc = reserve(c, buffered_msgs(s), 2 + s->nheld);
     if (rc != 0) {
         return rc;
     }
@@ -709,33 +733,64 @@ static int on_connect(sio_client *c, cl_socket *s, const sio_packet *p)
     }
     sio_event *e = push_event(c, SIO_EVENT_CONNECT, s);
     e->sid = s->sid.ptr;
+    /* Events that came before the answer follow it, in order (a server
+       replaying missed packets writes them before its CONNECT answer). A
+       failed offset copy only loses the recovery offset, never an event. */
+    for (size_t i = 0; i < s->nheld; i++) {
+        (void)deliver_event(c, s, s->held[i].data, s->held[i].has_id, s->held[i].id);
+    }
+    held_clear(c, s);
     return 0;
+}
+
+/* Queues an EVENT for the connected socket `s`; the caller reserved room. */
+static int deliver_event(sio_client *c, cl_socket *s, const eio_json *data, bool has_id,
+                         uint64_t id)
+{
+    int rc = 0;
+    /* Recovery offset, as the reference: the last argument when it is a
+       string, which it is not for events wanting an ack (the reference
+       appends the callback). That may be the event name itself. */
+    if (s->pid.ptr != NULL && !has_id && data != NULL && data->u.c.last != NULL &&
+        data->u.c.last->type == EIO_JSON_STRING) {
+        const eio_json *last = data->u.c.last;
+        rc = str_set(c, &s->offset, last->u.str.ptr, last->u.str.len);
+    }
+    sio_event *e = push_event(c, SIO_EVENT_EVENT, s);
+    e->data = data;
+    e->has_id = has_id;
+    e->id = id;
+    return rc;
 }
 
 static int on_event(sio_client *c, cl_socket *s, const sio_packet *p)
 {
+    if (s->state == SOCK_CONNECTING && c->conn == CONN_OPEN) {
+        /* Before the CONNECT answer: held for it, as the reference does. */
+        if (s->nheld >= c->opt.max_held_events) {
+            return 0; /* over the limit: dropped (see docs) */
+        }
+        int rc = grow(c, (void **)&s->held, &s->cap_held, s->nheld + 1, sizeof(cl_held));
+        if (rc != 0) {
+            return rc;
+        }
+        s->held[s->nheld].data = p->data;
+        s->held[s->nheld].has_id = p->has_id;
+        s->held[s->nheld].id = p->id;
+        s->nheld++;
+        c->held_total++;
+        return 0;
+    }
     if (s->state != SOCK_CONNECTED) {
-        return 0; /* see docs: the reference buffers these until CONNECT */
+        return 0;
     }
     int rc = reserve(c, 0, 1);
     if (rc != 0) {
         return rc;
     }
-    /* Recovery offset, as the reference: the last argument when it is a
-       string, which it is not for events wanting an ack (the reference
-       appends the callback). That may be the event name itself. */
-    if (s->pid.ptr != NULL && !p->has_id && p->data != NULL && p->data->u.c.last != NULL &&
-        p->data->u.c.last->type == EIO_JSON_STRING) {
-        const eio_json *last = p->data->u.c.last;
-        rc = str_set(c, &s->offset, last->u.str.ptr, last->u.str.len);
-        if (rc != 0) {
-            return rc;
-        }
+    if (deliver_event(c, s, p->data, p->has_id, p->id) != 0) {
+        return EIO_ERR_NOMEM;
     }
-    sio_event *e = push_event(c, SIO_EVENT_EVENT, s);
-    e->data = p->data;
-    e->has_id = p->has_id;
-    e->id = p->id;
     return 0;
 }
 
@@ -873,6 +928,7 @@ static void connection_lost(sio_client *c, sio_disconnect_reason reason, eio_tim
         if (again) {
             time_out_acks(c, s, reason, false);
             str_clear(c, &s->sid);
+            held_clear(c, s);
             s->state = SOCK_CONNECTING;
         } else {
             socket_kill(c, s, reason);
@@ -943,6 +999,7 @@ void sio_client_options_default(sio_client_options *o)
     o->ack_timeout = 0;
     o->max_buffered = 1000000;
     o->max_pending_acks = 10000;
+    o->max_held_events = 1000;
     sio_limits_default(&o->limits);
 }
 

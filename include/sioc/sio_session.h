@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * sioc/sio_session.h - the Socket.IO layer as sans-IO state machines, for
  * both roles: sio_client (namespaces, acks, reconnection over one Engine.IO
  * connection at a time) and sio_server (namespaces and sockets over many
@@ -64,12 +65,13 @@ typedef enum sio_action_type {
     SIO_ACTION_EIO_CLOSE = 2, /**< close the Engine.IO session (server: `session`) */
 } sio_action_type;
 
+/** One action: work for the Engine.IO layer below. */
 typedef struct sio_action {
-    sio_action_type type;
+    sio_action_type type;     /**< what to do */
     uint32_t session;         /**< server: the Engine.IO session handle; client: 0 */
-    const uint8_t *data;
-    size_t len;
-    bool binary;
+    const uint8_t *data;      /**< EIO_SEND: the message */
+    size_t len;               /**< EIO_SEND: bytes of data */
+    bool binary;              /**< EIO_SEND: a binary message */
 } sio_action;
 
 /** Events, both roles. */
@@ -93,14 +95,15 @@ typedef enum sio_event_type {
                                        socket handle is the one it had before */
 } sio_event_type;
 
+/** One event for the application. */
 typedef struct sio_event {
-    sio_event_type type;
+    sio_event_type type;      /**< what happened */
     uint32_t socket;          /**< the socket (one per namespace per connection) */
     uint32_t session;         /**< server: the Engine.IO session */
     eio_slice nsp;            /**< the namespace */
     const char *sid;          /**< CONNECT: the Socket.IO socket id (NUL-terminated) */
     const eio_json *data;     /**< EVENT, ACK, CONNECT_ERROR; server CONNECT_REQUEST: auth */
-    bool has_id;
+    bool has_id;              /**< EVENT: the sender wants an ack */
     uint64_t id;              /**< EVENT: ack id to answer; ACK/ACK_TIMEOUT: our ack id */
     sio_disconnect_reason reason; /**< DISCONNECT, ACK_TIMEOUT */
     uint32_t attempt;         /**< RECONNECT_ATTEMPT, RECONNECT */
@@ -126,16 +129,32 @@ typedef struct sio_client_options {
     uint32_t ack_timeout;           /**< default per-ack timeout in ms; 0 = none (default) */
     size_t max_buffered;            /**< bytes of packets held while not connected; default 1000000 */
     size_t max_pending_acks;        /**< acks awaited at once; default 10000 */
+    size_t max_held_events;         /**< events received for a namespace before its CONNECT
+                                         answer, held and delivered right after it (as the
+                                         reference does); later ones are dropped; default 1000 */
     sio_limits limits;              /**< decoding limits */
     sio_random_fn random;           /**< required when reconnection and randomization_factor > 0 */
-    void *random_user_data;
+    void *random_user_data;         /**< passed to `random` */
 } sio_client_options;
 
+/** Fills `o` with the defaults documented on each field (docs/limits.md); `random` is NULL. */
 SIOC_API void sio_client_options_default(sio_client_options *o);
 
+/** A Socket.IO client: the sockets (namespaces) of one connection. Opaque. */
 typedef struct sio_client sio_client;
 
+/**
+ * Creates a client; `mem` NULL means libc. Nothing is sent until
+ * sio_client_connect. `opt` NULL means the defaults, which reconnect with
+ * jitter and so need a `random` source: in practice pass options with
+ * `random` set, or with `reconnection` false.
+ *
+ * Errors: EIO_ERR_INVALID_ARGUMENT (bad version or parser, msgpack with
+ * v4, no random source when jitter is needed), EIO_ERR_UNSUPPORTED
+ * (msgpack in a build without it), EIO_ERR_NOMEM.
+ */
 SIOC_API int sio_client_new(sio_client **out, const sio_client_options *opt, const eio_mem *mem);
+/** Frees the client and everything it holds (no action is produced). */
 SIOC_API void sio_client_free(sio_client *c);
 
 /**
@@ -164,32 +183,45 @@ SIOC_API int64_t sio_client_connect(sio_client *c, const char *nsp, const eio_js
 SIOC_API int64_t sio_client_emit(sio_client *c, uint32_t socket, const eio_json *args,
                                  unsigned flags, uint32_t timeout, eio_time now);
 
-/** Answers the server's event ack id `id` on `socket` with `args` (an array, may be empty). */
+/** Answers the server's event ack id `id` on `socket` with `args` (an array, may be empty).
+    Errors: EIO_ERR_INVALID_ARGUMENT (unknown or disconnected socket, args not an array),
+    EIO_ERR_NOMEM, and the codes of sio_packet_encode for arguments it refuses. */
 SIOC_API int sio_client_ack(sio_client *c, uint32_t socket, uint64_t id, const eio_json *args,
                             eio_time now);
 
-/** Disconnects `socket` (DISCONNECT sent if connected); its pending acks time out at once. */
+/** Disconnects `socket` (DISCONNECT sent if connected); its pending acks time out at once.
+    Errors: EIO_ERR_INVALID_ARGUMENT (unknown socket), EIO_ERR_NOMEM. */
 SIOC_API int sio_client_disconnect(sio_client *c, uint32_t socket, eio_time now);
 
-/** Closes everything: all sockets, the Engine.IO session, no reconnection. */
+/** Closes everything: all sockets, the Engine.IO session, no reconnection.
+    Errors: EIO_ERR_INVALID_ARGUMENT (NULL), EIO_ERR_NOMEM. */
 SIOC_API int sio_client_close(sio_client *c, eio_time now);
 
-/** The Engine.IO session opened (handshake received). */
+/** The Engine.IO session opened (EIO_EVENT_OPEN). Errors: EIO_ERR_INVALID_ARGUMENT,
+    EIO_ERR_NOMEM. */
 SIOC_API int sio_client_eio_open(sio_client *c, eio_time now);
-/** An Engine.IO message arrived. */
+/** An Engine.IO message arrived (EIO_EVENT_MESSAGE). An invalid packet closes the
+    connection ("parse error") rather than returning an error.
+    Errors: EIO_ERR_INVALID_ARGUMENT, EIO_ERR_NOMEM. */
 SIOC_API int sio_client_eio_message(sio_client *c, const uint8_t *data, size_t len, bool binary,
                                     eio_time now);
 /** The Engine.IO session closed (or failed to open) with `reason`: sockets
- *  disconnect and, unless the close was asked for, reconnection is scheduled. */
+ *  disconnect and, unless the close was asked for, reconnection is scheduled.
+ *  Errors: EIO_ERR_INVALID_ARGUMENT, EIO_ERR_NOMEM. */
 SIOC_API int sio_client_eio_close(sio_client *c, eio_close_reason reason, eio_time now);
 
+/** The next action, if any: returns 1 and fills `*a`, or 0. */
 SIOC_API int sio_client_next_action(sio_client *c, sio_action *a);
+/** The next event, if any: returns 1 and fills `*e`, or 0. */
 SIOC_API int sio_client_next_event(sio_client *c, sio_event *e);
+/** The next deadline (ack timeouts, reconnection delay, open timeout), or EIO_TIME_NEVER. */
 SIOC_API eio_time sio_client_get_expiry(const sio_client *c);
+/** Handles every deadline at or before `now`. Errors: EIO_ERR_INVALID_ARGUMENT, EIO_ERR_NOMEM. */
 SIOC_API int sio_client_handle_expiry(sio_client *c, eio_time now);
 
-/** Whether `socket` is connected; its id once connected (else NULL). */
+/** Whether `socket` is connected. */
 SIOC_API bool sio_client_connected(const sio_client *c, uint32_t socket);
+/** The Socket.IO id of `socket` once connected (NUL-terminated), else NULL. */
 SIOC_API const char *sio_client_socket_id(const sio_client *c, uint32_t socket);
 
 /**
@@ -214,9 +246,9 @@ typedef struct sio_server_options {
     size_t max_sockets;         /**< sockets per Engine.IO session; default 100 */
     size_t max_pending_acks;    /**< acks awaited per socket; default 10000 */
     uint32_t ack_timeout;       /**< default per-ack timeout in ms; 0 = none */
-    sio_limits limits;
+    sio_limits limits;          /**< decoding limits */
     eio_random_fn random;       /**< required: socket ids */
-    void *random_user_data;
+    void *random_user_data;     /**< passed to `random` */
     /**
      * Connection state recovery (socket.io 4.6's connectionStateRecovery; not
      * part of the protocol spec): CONNECT answers carry a private id "pid",
@@ -234,53 +266,80 @@ typedef struct sio_server_options {
     size_t max_missed_packets;  /**< per kept socket; default 1000 */
 } sio_server_options;
 
+/** Fills `o` with the defaults documented on each field (docs/limits.md); `random` is NULL. */
 SIOC_API void sio_server_options_default(sio_server_options *o);
 
+/** A Socket.IO server: the sockets of every Engine.IO session of one eio_server. Opaque. */
 typedef struct sio_server sio_server;
 
+/** Creates a server. Errors: EIO_ERR_INVALID_ARGUMENT (no random source), EIO_ERR_NOMEM. */
 SIOC_API int sio_server_new(sio_server **out, const sio_server_options *opt, const eio_mem *mem);
+/** Frees the server and every socket (no action is produced). */
 SIOC_API void sio_server_free(sio_server *s);
 
-/** An Engine.IO session opened, with its protocol version (3: Socket.IO v4, 4: v5). */
+/** An Engine.IO session opened, with its protocol version (3: Socket.IO v4, 4: v5).
+    Errors: EIO_ERR_INVALID_ARGUMENT (bad version, session already known), EIO_ERR_NOMEM. */
 SIOC_API int sio_server_eio_open(sio_server *s, uint32_t session, eio_version v, eio_time now);
+/** An Engine.IO message arrived on `session` (EIO_EVENT_MESSAGE). An invalid packet
+    closes the session ("parse error") rather than returning an error.
+    Errors: EIO_ERR_INVALID_ARGUMENT (unknown session), EIO_ERR_NOMEM. */
 SIOC_API int sio_server_eio_message(sio_server *s, uint32_t session, const uint8_t *data,
                                     size_t len, bool binary, eio_time now);
+/** Engine.IO session `session` closed (EIO_EVENT_CLOSE): its sockets disconnect with
+    the matching reason (or are kept for recovery).
+    Errors: EIO_ERR_INVALID_ARGUMENT (unknown session), EIO_ERR_NOMEM. */
 SIOC_API int sio_server_eio_close(sio_server *s, uint32_t session, eio_close_reason reason,
                                   eio_time now);
 
-/** Accepts the CONNECT_REQUEST of `socket`: CONNECT {"sid":...} is sent. */
+/** Accepts the CONNECT_REQUEST of `socket`: CONNECT {"sid":...} is sent.
+    Errors: EIO_ERR_INVALID_ARGUMENT (unknown socket, or not waiting for an answer),
+    EIO_ERR_NOMEM. */
 SIOC_API int sio_server_accept(sio_server *s, uint32_t socket, eio_time now);
 
-/** Refuses it: CONNECT_ERROR with {"message":message[,"data":data]} (v4: the message string). */
+/** Refuses it: CONNECT_ERROR with {"message":message[,"data":data]} (v4: the message string).
+    Errors: EIO_ERR_INVALID_ARGUMENT (unknown socket, not waiting, NULL message),
+    EIO_ERR_NOMEM, and the codes of sio_packet_encode for a `data` it refuses. */
 SIOC_API int sio_server_refuse(sio_server *s, uint32_t socket, const char *message,
                                const eio_json *data, eio_time now);
 
-/** Emits to one socket; flags and return as sio_client_emit. */
+/** Emits to one socket; flags, return value and errors as sio_client_emit (a socket kept
+    for recovery stores the event instead, without ack). */
 SIOC_API int64_t sio_server_emit(sio_server *s, uint32_t socket, const eio_json *args,
                                  unsigned flags, uint32_t timeout, eio_time now);
 
 /**
  * Emits the same event to many sockets, encoding it once (no acks).
  * Sockets that are not connected are skipped. Returns how many got it.
+ * Errors: EIO_ERR_INVALID_ARGUMENT (args not an array), EIO_ERR_NOMEM, and the
+ * codes of sio_packet_encode for arguments it refuses.
  */
 SIOC_API int64_t sio_server_broadcast(sio_server *s, const uint32_t *sockets, size_t n,
                                       const eio_json *args, eio_time now);
 
+/** Answers the client's event ack id `id` on `socket` with `args` (an array, may be NULL:
+    empty). Errors: EIO_ERR_INVALID_ARGUMENT (unknown or disconnected socket, bad args). */
 SIOC_API int sio_server_ack(sio_server *s, uint32_t socket, uint64_t id, const eio_json *args,
                             eio_time now);
 
-/** Disconnects `socket` (DISCONNECT sent); with `close_session` also the Engine.IO session. */
+/** Disconnects `socket` (DISCONNECT sent); with `close_session` also the Engine.IO session.
+    Errors: EIO_ERR_INVALID_ARGUMENT (unknown socket), EIO_ERR_NOMEM. */
 SIOC_API int sio_server_disconnect(sio_server *s, uint32_t socket, bool close_session,
                                    eio_time now);
 
+/** The next action, if any: returns 1 and fills `*a`, or 0. */
 SIOC_API int sio_server_next_action(sio_server *s, sio_action *a);
+/** The next event, if any: returns 1 and fills `*e`, or 0. */
 SIOC_API int sio_server_next_event(sio_server *s, sio_event *e);
+/** The next deadline (connect and ack timeouts, recovery expiry), or EIO_TIME_NEVER. */
 SIOC_API eio_time sio_server_get_expiry(const sio_server *s);
+/** Handles every deadline at or before `now`. Errors: EIO_ERR_INVALID_ARGUMENT, EIO_ERR_NOMEM. */
 SIOC_API int sio_server_handle_expiry(sio_server *s, eio_time now);
 
-/** Socket getters: namespace, id, Engine.IO session; NULL/0 when unknown. */
+/** The Socket.IO id of `socket` (NUL-terminated), or NULL when unknown. */
 SIOC_API const char *sio_server_socket_id(const sio_server *s, uint32_t socket);
+/** The namespace of `socket`; empty when unknown. */
 SIOC_API eio_slice sio_server_socket_nsp(const sio_server *s, uint32_t socket);
+/** The Engine.IO session of `socket`, or 0 when unknown. */
 SIOC_API uint32_t sio_server_socket_session(const sio_server *s, uint32_t socket);
 
 #ifdef __cplusplus
