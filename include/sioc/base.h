@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * sioc/base.h - what every layer of sioc shares: version, visibility, the one
  * error enum, error details, the allocator hook and the arena.
  *
@@ -11,18 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sioc/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Library version, as numbers and as a string. */
-#define SIOC_VERSION_MAJOR 0
-#define SIOC_VERSION_MINOR 1
-#define SIOC_VERSION_PATCH 0
-#define SIOC_VERSION_STRING "0.1.0"
-/** Version as one comparable number: 0xMMmmpp. */
-#define SIOC_VERSION_NUM                                                      \
-    ((SIOC_VERSION_MAJOR << 16) | (SIOC_VERSION_MINOR << 8) | SIOC_VERSION_PATCH)
 
 #if defined(SIOC_BUILDING) && defined(__GNUC__)
 #define SIOC_API __attribute__((visibility("default")))
@@ -125,24 +119,39 @@ SIOC_API const char *eio_error_name(int code);
 /** The code whose identifier is `name` (as eio_error_name returns), or 1 if none. */
 SIOC_API int eio_error_from_name(const char *name);
 
-/** Runtime library version: the SIOC_VERSION_STRING the library was built as. */
+/**
+ * The version of the library loaded at run time, as a string: the
+ * SIOC_VERSION it was built with. It may differ from the SIOC_VERSION of
+ * the headers a program was compiled with.
+ */
 SIOC_API const char *eio_version_string(void);
+
+/**
+ * The version of the library loaded at run time as one number, 0xMMmmpp:
+ * the SIOC_VERSION_NUM it was built with. A program compiled against newer
+ * headers can check `eio_version_number() >= SIOC_VERSION_NUM`.
+ */
+SIOC_API uint32_t eio_version_number(void);
 
 /**
  * Allocator hooks. Objects that allocate take one at creation; NULL means
  * libc's malloc/realloc/free. Functions receive `user_data` as last argument.
  */
 typedef struct eio_mem {
+    /** As malloc(3): `size` bytes, or NULL. */
     void *(*malloc)(size_t size, void *user_data);
+    /** As realloc(3): `ptr` (NULL or from these hooks) resized, or NULL. */
     void *(*realloc)(void *ptr, size_t size, void *user_data);
+    /** As free(3): `ptr` is NULL or from these hooks. */
     void (*free)(void *ptr, void *user_data);
+    /** Passed as the last argument of every hook. */
     void *user_data;
 } eio_mem;
 
 /** A read-only slice of bytes, usually pointing into the caller's buffer. */
 typedef struct eio_slice {
-    const uint8_t *ptr;
-    size_t len;
+    const uint8_t *ptr; /**< the first byte (not NUL-terminated); may be NULL when len is 0 */
+    size_t len;         /**< bytes */
 } eio_slice;
 
 /**
@@ -153,14 +162,14 @@ typedef struct eio_slice {
  * allocates (eio_arena_init_fixed).
  */
 typedef struct eio_arena {
-    const eio_mem *mem;
-    void *blocks;        /* private: list of allocated blocks */
-    uint8_t *cur;        /* private */
-    uint8_t *end;        /* private */
-    size_t block_size;   /* private */
-    size_t used;         /* private: bytes handed out */
-    size_t limit;        /* private: 0 = no limit */
-    bool fixed;          /* private */
+    const eio_mem *mem;  /**< private: the allocator of the blocks */
+    void *blocks;        /**< private: list of allocated blocks */
+    uint8_t *cur;        /**< private: next free byte */
+    uint8_t *end;        /**< private: end of the current block */
+    size_t block_size;   /**< private: bytes per block */
+    size_t used;         /**< private: bytes handed out */
+    size_t limit;        /**< private: 0 = no limit */
+    bool fixed;          /**< private: over a caller buffer */
 } eio_arena;
 
 /**

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * sioc/eio.h - the Engine.IO codec, protocol versions 3 and 4.
  *
  * Pure and I/O-free: packets (one WebSocket frame each), polling payloads
@@ -18,19 +19,19 @@ extern "C" {
 
 /** Engine.IO protocol versions (the EIO query parameter). */
 typedef enum eio_version {
-    EIO_V3 = 3,
-    EIO_V4 = 4,
+    EIO_V3 = 3, /**< Engine.IO 3 (socket.io 2.x) */
+    EIO_V4 = 4, /**< Engine.IO 4 (socket.io 3 and later) */
 } eio_version;
 
 /** Packet types, with their wire digits. */
 typedef enum eio_packet_type {
-    EIO_PACKET_OPEN = 0,
-    EIO_PACKET_CLOSE = 1,
-    EIO_PACKET_PING = 2,
-    EIO_PACKET_PONG = 3,
-    EIO_PACKET_MESSAGE = 4,
-    EIO_PACKET_UPGRADE = 5,
-    EIO_PACKET_NOOP = 6,
+    EIO_PACKET_OPEN = 0,    /**< the handshake (server to client) */
+    EIO_PACKET_CLOSE = 1,   /**< the session ends */
+    EIO_PACKET_PING = 2,    /**< heartbeat, and the upgrade probe ("2probe") */
+    EIO_PACKET_PONG = 3,    /**< heartbeat answer, and the probe's answer ("3probe") */
+    EIO_PACKET_MESSAGE = 4, /**< application data */
+    EIO_PACKET_UPGRADE = 5, /**< the client switches to the probed transport */
+    EIO_PACKET_NOOP = 6,    /**< nothing: ends a held poll during an upgrade */
 } eio_packet_type;
 
 /** Lower-case name of a packet type ("open" ... "noop"), or NULL. */
@@ -51,10 +52,10 @@ typedef enum eio_data_kind {
  * accepted and re-emitted as binary data).
  */
 typedef struct eio_packet {
-    eio_packet_type type;
-    eio_data_kind kind;
-    const uint8_t *data;
-    size_t len;
+    eio_packet_type type; /**< the packet type */
+    eio_data_kind kind;   /**< what `data` holds */
+    const uint8_t *data;  /**< the data (decoded packets: points into the input) */
+    size_t len;           /**< bytes of data */
 } eio_packet;
 
 /** Limits applied by the decoders. Zero fields take the defaults. */
@@ -64,7 +65,9 @@ typedef struct eio_limits {
     size_t max_packets; /**< packets in one polling body; default 100000 */
 } eio_limits;
 
+/** Default eio_limits.max_payload (the reference's maxPayload). */
 #define EIO_DEFAULT_MAX_PAYLOAD 1000000u
+/** Default eio_limits.max_packets. */
 #define EIO_DEFAULT_MAX_PACKETS 100000u
 
 /** Fills `l` with the defaults above. */
@@ -143,16 +146,16 @@ typedef enum eio_payload_status {
  * no longer needed and may be dropped with eio_payload_decoder_rebase().
  */
 typedef struct eio_payload_decoder {
-    eio_version version;        /* private */
-    eio_payload_format format;  /* private */
-    eio_limits limits;          /* private */
-    size_t pos;                 /* private: start of the next record */
-    size_t scan;                /* private: how far the current record was scanned */
-    size_t base;                /* private: bytes dropped by rebase, for offsets */
-    size_t packets;             /* private: packets returned */
-    size_t state[4];            /* private: format-specific progress */
-    int error;                  /* private: sticky error, 0 if none */
-    bool done;                  /* private */
+    eio_version version;        /**< private */
+    eio_payload_format format;  /**< private */
+    eio_limits limits;          /**< private */
+    size_t pos;                 /**< private: start of the next record */
+    size_t scan;                /**< private: how far the current record was scanned */
+    size_t base;                /**< private: bytes dropped by rebase, for offsets */
+    size_t packets;             /**< private: packets returned */
+    size_t state[4];            /**< private: format-specific progress */
+    int error;                  /**< private: sticky error, 0 if none */
+    bool done;                  /**< private: the body ended */
 } eio_payload_decoder;
 
 /**
@@ -218,10 +221,12 @@ SIOC_API int eio_payload_encode(eio_version v, eio_payload_format format, const 
 /* Handshake: the open packet's JSON                                         */
 /* ------------------------------------------------------------------------ */
 
+/** The longest session id accepted, in bytes. */
 #define EIO_SID_MAX 128
 
-/** eio_handshake.upgrades bits. */
+/** eio_handshake.upgrades bit: "websocket". */
 #define EIO_UPGRADE_WEBSOCKET 0x01u
+/** eio_handshake.upgrades bit: "webtransport". */
 #define EIO_UPGRADE_WEBTRANSPORT 0x02u
 
 /**
@@ -231,12 +236,12 @@ SIOC_API int eio_payload_encode(eio_version v, eio_payload_format format, const 
  */
 typedef struct eio_handshake {
     char sid[EIO_SID_MAX + 1]; /**< NUL-terminated */
-    size_t sid_len;
+    size_t sid_len;            /**< bytes of sid */
     unsigned upgrades;         /**< EIO_UPGRADE_* bits; unknown names are ignored */
     uint32_t ping_interval;    /**< ms */
     uint32_t ping_timeout;     /**< ms */
     uint64_t max_payload;      /**< bytes; 0 when absent (v3 servers send none) */
-    bool has_max_payload;
+    bool has_max_payload;      /**< whether maxPayload was present */
 } eio_handshake;
 
 /**

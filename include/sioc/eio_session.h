@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * sioc/eio_session.h - Engine.IO sessions as sans-IO state machines, for both
  * roles: eio_client (one session) and eio_server (many sessions).
  *
@@ -44,21 +45,21 @@ typedef uint64_t eio_time;
 
 /** The two transports. */
 typedef enum eio_transport {
-    EIO_TRANSPORT_POLLING = 0,
-    EIO_TRANSPORT_WEBSOCKET = 1,
+    EIO_TRANSPORT_POLLING = 0,   /**< HTTP long-polling */
+    EIO_TRANSPORT_WEBSOCKET = 1, /**< WebSocket */
 } eio_transport;
 
 /** HTTP methods as far as Engine.IO cares. */
 typedef enum eio_http_method {
-    EIO_HTTP_GET = 0,
-    EIO_HTTP_POST = 1,
-    EIO_HTTP_OPTIONS = 2,
-    EIO_HTTP_OTHER = 3,
+    EIO_HTTP_GET = 0,     /**< GET: a poll, or a WebSocket upgrade */
+    EIO_HTTP_POST = 1,    /**< POST: packets from the client */
+    EIO_HTTP_OPTIONS = 2, /**< OPTIONS: a CORS preflight */
+    EIO_HTTP_OTHER = 3,   /**< anything else (refused) */
 } eio_http_method;
 
 /** Why a session closed. Names (eio_close_reason_name) are the reference's. */
 typedef enum eio_close_reason {
-    EIO_CLOSE_NONE = 0,
+    EIO_CLOSE_NONE = 0,            /**< not closed */
     EIO_CLOSE_FORCED = 1,          /**< "forced close": the local application closed it */
     EIO_CLOSE_TRANSPORT_CLOSE = 2, /**< "transport close": the peer sent close, or the connection ended */
     EIO_CLOSE_TRANSPORT_ERROR = 3, /**< "transport error": a protocol violation or network failure */
@@ -74,9 +75,9 @@ SIOC_API const char *eio_close_reason_name(int reason);
 /** Session states, both roles. */
 typedef enum eio_session_state {
     EIO_STATE_OPENING = 0, /**< handshake in progress */
-    EIO_STATE_OPEN = 1,
+    EIO_STATE_OPEN = 1,    /**< open: messages flow */
     EIO_STATE_CLOSING = 2, /**< close requested; flushing */
-    EIO_STATE_CLOSED = 3,
+    EIO_STATE_CLOSED = 3,  /**< closed: the CLOSE event was queued */
 } eio_session_state;
 
 /** Application events, both roles. */
@@ -92,10 +93,10 @@ typedef enum eio_event_type {
 
 /** One application event. */
 typedef struct eio_event {
-    eio_event_type type;
+    eio_event_type type;      /**< what happened */
     uint32_t session;         /**< server: the session handle; client: 0 */
     const uint8_t *data;      /**< MESSAGE: the data (see lifetimes above) */
-    size_t len;
+    size_t len;               /**< MESSAGE: bytes of data */
     bool binary;              /**< MESSAGE: binary data (already base64-decoded) */
     eio_close_reason reason;  /**< CLOSE */
     int error;                /**< CLOSE: the eio_error behind it, or 0 */
@@ -121,7 +122,7 @@ typedef enum eio_client_action_type {
 
 /** One client action. */
 typedef struct eio_client_action {
-    eio_client_action_type type;
+    eio_client_action_type type; /**< what to do */
     uint32_t conn;            /**< request or WebSocket id, chosen by the machine */
     eio_http_method method;   /**< HTTP_REQUEST: GET or POST */
     const char *target;       /**< HTTP_REQUEST, WS_OPEN: path and query, e.g.
@@ -129,7 +130,7 @@ typedef struct eio_client_action {
     const char *content_type; /**< HTTP_REQUEST POST: "text/plain;charset=UTF-8" or
                                    "application/octet-stream"; else NULL */
     const uint8_t *body;      /**< HTTP_REQUEST POST body; WS_SEND frame */
-    size_t len;
+    size_t len;               /**< bytes of body */
     bool binary;              /**< WS_SEND: binary frame */
     const char *headers;      /**< HTTP_REQUEST, WS_OPEN: the extra_headers option
                                    ("Name: value\r\n" lines) to add, or NULL; valid while
@@ -150,13 +151,14 @@ typedef struct eio_client_options {
                                    header or a request through them */
     bool websocket_only;      /**< open with WebSocket, no polling; default false */
     bool upgrade;             /**< upgrade to WebSocket when the server offers it; default true */
-    bool timestamp_requests;  /**< add t=<counter> to polling requests (cache busting); default true */
+    bool timestamp_requests;  /**< add t=N (a counter) to polling requests (cache busting); default true */
     bool supports_binary;     /**< v3: false sends b64=1 and expects base64; default true */
     uint32_t probe_timeout;   /**< ms to wait for the upgrade probe's pong; default 10000 */
     size_t max_buffered;      /**< bytes of unsent packets held; default 10 * max payload */
     eio_limits limits;        /**< decoding limits (zero: defaults) */
 } eio_client_options;
 
+/** Fills `o` with the defaults documented on each field (docs/limits.md). */
 SIOC_API void eio_client_options_default(eio_client_options *o);
 
 /** An Engine.IO client session. Opaque. */
@@ -172,7 +174,8 @@ SIOC_API int eio_client_new(eio_client **out, const eio_client_options *opt, con
 /** Frees the client and everything it holds (no action is produced). */
 SIOC_API void eio_client_free(eio_client *c);
 
-/** Starts the handshake: queues the first HTTP GET (or WS_OPEN). */
+/** Starts the handshake: queues the first HTTP GET (or WS_OPEN).
+    Errors: EIO_ERR_INVALID_ARGUMENT (NULL, or already opened). */
 SIOC_API int eio_client_open(eio_client *c, eio_time now);
 
 /**
@@ -185,17 +188,17 @@ SIOC_API int eio_client_http_response(eio_client *c, uint32_t conn, int status,
                                       const char *content_type, const uint8_t *body, size_t len,
                                       eio_time now);
 
-/** The HTTP request `conn` failed at the network level. */
+/** The HTTP request `conn` failed at the network level (refused, reset, timed out). Errors: EIO_ERR_INVALID_ARGUMENT (NULL client, or a `conn` the machine never issued); protocol failures close the session with an EIO_EVENT_CLOSE event instead. */
 SIOC_API int eio_client_http_failed(eio_client *c, uint32_t conn, eio_time now);
 
-/** WebSocket `conn` is open. */
+/** WebSocket `conn` is open. Errors: EIO_ERR_INVALID_ARGUMENT (NULL client, or a `conn` the machine never issued); protocol failures close the session with an EIO_EVENT_CLOSE event instead. */
 SIOC_API int eio_client_ws_opened(eio_client *c, uint32_t conn, eio_time now);
 
-/** A frame arrived on WebSocket `conn`. */
+/** A frame arrived on WebSocket `conn`; `data` must stay valid until the queues are drained. Errors: EIO_ERR_INVALID_ARGUMENT (NULL client, or a `conn` the machine never issued); protocol failures close the session with an EIO_EVENT_CLOSE event instead. */
 SIOC_API int eio_client_ws_message(eio_client *c, uint32_t conn, const uint8_t *data, size_t len,
                                    bool binary, eio_time now);
 
-/** WebSocket `conn` closed or failed to open. */
+/** WebSocket `conn` closed or failed to open. Errors: EIO_ERR_INVALID_ARGUMENT (NULL client, or a `conn` the machine never issued); protocol failures close the session with an EIO_EVENT_CLOSE event instead. */
 SIOC_API int eio_client_ws_closed(eio_client *c, uint32_t conn, eio_time now);
 
 /**
@@ -214,7 +217,8 @@ SIOC_API int eio_client_ws_closed(eio_client *c, uint32_t conn, eio_time now);
 SIOC_API int eio_client_send(eio_client *c, const uint8_t *data, size_t len, bool binary,
                              eio_time now);
 
-/** Closes the session: flushes what is queued, sends close, ends with EIO_CLOSE_FORCED. */
+/** Closes the session: flushes what is queued, sends close, ends with EIO_CLOSE_FORCED.
+    Closing a closed or closing session does nothing. Errors: EIO_ERR_INVALID_ARGUMENT (NULL). */
 SIOC_API int eio_client_close(eio_client *c, eio_time now);
 
 /** The next action, if any: returns 1 and fills `*a`, or 0. */
@@ -226,9 +230,11 @@ SIOC_API int eio_client_next_event(eio_client *c, eio_event *e);
 /** The next deadline, or EIO_TIME_NEVER. */
 SIOC_API eio_time eio_client_get_expiry(const eio_client *c);
 
-/** Handles every deadline at or before `now` (heartbeat, probe timeout). */
+/** Handles every deadline at or before `now` (heartbeat, probe timeout).
+    Errors: EIO_ERR_INVALID_ARGUMENT (NULL). */
 SIOC_API int eio_client_handle_expiry(eio_client *c, eio_time now);
 
+/** The session's state. */
 SIOC_API eio_session_state eio_client_state(const eio_client *c);
 /** The current transport. */
 SIOC_API eio_transport eio_client_transport(const eio_client *c);
@@ -243,8 +249,8 @@ SIOC_API const char *eio_client_sid(const eio_client *c);
 typedef int (*eio_random_fn)(uint8_t *buf, size_t len, void *user_data);
 
 /** eio_server_options.versions bits. */
-#define EIO_ACCEPT_V3 0x01u
-#define EIO_ACCEPT_V4 0x02u
+#define EIO_ACCEPT_V3 0x01u /**< accept EIO=3 (socket.io 2.x clients) */
+#define EIO_ACCEPT_V4 0x02u /**< accept EIO=4 (socket.io 3+ clients) */
 
 /** Server options. eio_server_options_default fills the reference's defaults. */
 typedef struct eio_server_options {
@@ -261,20 +267,21 @@ typedef struct eio_server_options {
     size_t max_buffered;      /**< bytes of unsent packets per session; default 10 * max_payload */
     size_t max_sessions;      /**< sessions at once; default 100000 */
     eio_random_fn random;     /**< required: the source of session ids */
-    void *random_user_data;
+    void *random_user_data;   /**< passed to `random` */
 } eio_server_options;
 
+/** Fills `o` with the defaults documented on each field (docs/limits.md); `random` is NULL. */
 SIOC_API void eio_server_options_default(eio_server_options *o);
 
 /** An incoming HTTP request (polling) or WebSocket upgrade request. */
 typedef struct eio_server_request {
     uint32_t conn;            /**< the caller's id for this request/connection; unique while alive */
-    eio_http_method method;
+    eio_http_method method;   /**< the request method */
     const char *query;        /**< the raw query string (after '?'), URL-encoded; may be NULL */
-    size_t query_len;
+    size_t query_len;         /**< bytes of query */
     const char *content_type; /**< may be NULL */
     const uint8_t *body;      /**< POST: the whole body (unless body_follows) */
-    size_t body_len;
+    size_t body_len;          /**< bytes of body */
     bool body_follows;        /**< POST reported when its headers arrive: the body comes
                                    later through eio_server_request_body. This lets the
                                    machine see overlapping POSTs, which the spec forbids. */
@@ -293,13 +300,13 @@ typedef enum eio_server_action_type {
 
 /** One server action. */
 typedef struct eio_server_action {
-    eio_server_action_type type;
-    uint32_t conn;
+    eio_server_action_type type; /**< what to do */
+    uint32_t conn;            /**< the request or WebSocket (the caller's id) */
     int status;               /**< HTTP_RESPOND: 200, 400, 403, 413 ... */
     const char *content_type; /**< HTTP_RESPOND: "text/plain; charset=UTF-8",
                                    "application/octet-stream" or "application/json" */
-    const uint8_t *body;
-    size_t len;
+    const uint8_t *body;      /**< HTTP_RESPOND body; WS_SEND frame */
+    size_t len;               /**< bytes of body */
     bool binary;              /**< WS_SEND: binary frame */
 } eio_server_action;
 
@@ -330,14 +337,17 @@ SIOC_API int eio_server_handle_request(eio_server *s, const eio_server_request *
 SIOC_API int eio_server_request_body(eio_server *s, uint32_t conn, const uint8_t *body,
                                      size_t len, eio_time now);
 
-/** The client went away before request `conn` was answered (a held GET, a pending POST). */
+/** The client went away before request `conn` was answered (a held GET, a pending POST).
+    Errors: EIO_ERR_INVALID_ARGUMENT, EIO_ERR_NOMEM. */
 SIOC_API int eio_server_http_closed(eio_server *s, uint32_t conn, eio_time now);
 
-/** A frame arrived on accepted WebSocket `conn`. */
+/** A frame arrived on accepted WebSocket `conn`; `data` must stay valid until the queues
+    are drained. Errors: EIO_ERR_INVALID_ARGUMENT (unknown `conn`), EIO_ERR_NOMEM;
+    protocol failures close the session instead. */
 SIOC_API int eio_server_ws_message(eio_server *s, uint32_t conn, const uint8_t *data, size_t len,
                                    bool binary, eio_time now);
 
-/** WebSocket `conn` closed. */
+/** WebSocket `conn` closed. Errors: EIO_ERR_INVALID_ARGUMENT, EIO_ERR_NOMEM. */
 SIOC_API int eio_server_ws_closed(eio_server *s, uint32_t conn, eio_time now);
 
 /**
@@ -363,21 +373,33 @@ SIOC_API int eio_server_send(eio_server *s, uint32_t session, const uint8_t *dat
  * polling, when the queue and the close packet do not fit in one body of
  * max_payload, or no GET is held, the session stays EIO_STATE_CLOSING and
  * the next GETs carry the rest, the last one with the close packet.
+ *
+ * Errors: EIO_ERR_INVALID_ARGUMENT (unknown session), EIO_ERR_NOMEM.
  */
 SIOC_API int eio_server_close_session(eio_server *s, uint32_t session, eio_time now);
 
-/** Closes every session (EIO_CLOSE_SERVER_SHUTDOWN). */
+/** Closes every session (EIO_CLOSE_SERVER_SHUTDOWN); new handshakes are refused from then
+    on. Errors: EIO_ERR_INVALID_ARGUMENT, EIO_ERR_NOMEM (the sessions not yet closed stay
+    open: call again). */
 SIOC_API int eio_server_shutdown(eio_server *s, eio_time now);
 
+/** The next action, if any: returns 1 and fills `*a`, or 0. */
 SIOC_API int eio_server_next_action(eio_server *s, eio_server_action *a);
+/** The next event, if any: returns 1 and fills `*e`, or 0. */
 SIOC_API int eio_server_next_event(eio_server *s, eio_event *e);
+/** The next deadline of any session, or EIO_TIME_NEVER. */
 SIOC_API eio_time eio_server_get_expiry(const eio_server *s);
+/** Handles every deadline at or before `now` (heartbeats, upgrade timeouts).
+    Errors: EIO_ERR_INVALID_ARGUMENT, EIO_ERR_NOMEM. */
 SIOC_API int eio_server_handle_expiry(eio_server *s, eio_time now);
 
-/** Session getters; NULL / CLOSED for an unknown handle. */
+/** The session id of `session` (NUL-terminated), or NULL for an unknown handle. */
 SIOC_API const char *eio_server_session_sid(const eio_server *s, uint32_t session);
+/** The state of `session`; EIO_STATE_CLOSED for an unknown handle. */
 SIOC_API eio_session_state eio_server_session_state(const eio_server *s, uint32_t session);
+/** The current transport of `session`. */
 SIOC_API eio_transport eio_server_session_transport(const eio_server *s, uint32_t session);
+/** The protocol version `session` speaks. */
 SIOC_API eio_version eio_server_session_version(const eio_server *s, uint32_t session);
 /** Sessions currently alive. */
 SIOC_API size_t eio_server_session_count(const eio_server *s);

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * sioc/json.h - the strict JSON core shared by the Engine.IO handshake and the
  * Socket.IO payloads.
  *
@@ -8,7 +9,7 @@
  * with escapes are decoded into the arena.
  *
  * Writer: output byte-identical to JavaScript's JSON.stringify for the same
- * value: the same escapes (\" \\ \b \f \n \r \t, other controls as \u00xx in
+ * value: the same escapes (`\"` `\\` `\b` `\f` `\n` `\r` `\t`, other controls as `\u00xx` in
  * lower case, everything else raw), numbers in the shortest form that
  * round-trips as Number.prototype.toString prints them, NaN and infinities as
  * null, -0 as 0, integers exactly.
@@ -44,8 +45,8 @@ typedef enum eio_json_type {
 } eio_json_type;
 
 /** eio_json.flags: the string (or key) was decoded into the arena, not in the input. */
-#define EIO_JSON_F_STR_COPIED 0x01u
-#define EIO_JSON_F_KEY_COPIED 0x02u
+#define EIO_JSON_F_STR_COPIED 0x01u /**< u.str was decoded into the arena */
+#define EIO_JSON_F_KEY_COPIED 0x02u /**< key was decoded into the arena */
 
 /**
  * One node of a JSON tree. Nodes live in an eio_arena; pointers stay valid
@@ -54,27 +55,30 @@ typedef enum eio_json_type {
  *
  * Children of arrays and objects form a singly linked list through `next`,
  * in document order. Object members carry their key in `key`/`key_len`.
- * Strings are valid UTF-8 and may contain NUL bytes (from \u0000).
+ * Strings are valid UTF-8 and may contain NUL bytes (from `\u0000`).
  */
 typedef struct eio_json {
     uint8_t type;   /**< eio_json_type */
     uint8_t flags;  /**< EIO_JSON_F_* */
-    uint32_t key_len;
+    uint32_t key_len;       /**< bytes of key */
     const char *key;        /**< member key (objects only), not NUL-terminated */
     struct eio_json *next;  /**< next sibling, NULL for the last */
+    /** The value, by type. */
     union {
-        bool b;
-        int64_t i;
-        double d;
+        bool b;    /**< EIO_JSON_BOOL */
+        int64_t i; /**< EIO_JSON_INT */
+        double d;  /**< EIO_JSON_DOUBLE */
+        /** EIO_JSON_STRING and EIO_JSON_BINARY */
         struct {
             const char *ptr; /**< not NUL-terminated */
-            size_t len;
+            size_t len;      /**< bytes */
         } str;
+        /** EIO_JSON_ARRAY and EIO_JSON_OBJECT */
         struct {
-            struct eio_json *first;
-            struct eio_json *last;
-            size_t count;
-        } c;                 /**< arrays and objects */
+            struct eio_json *first; /**< first child, NULL when empty */
+            struct eio_json *last;  /**< last child, NULL when empty */
+            size_t count;           /**< children */
+        } c;
     } u;
 } eio_json;
 
@@ -84,7 +88,9 @@ typedef struct eio_json_options {
     size_t max_size;  /**< longest input in bytes; default 1000000 (Engine.IO's maxPayload) */
 } eio_json_options;
 
+/** Default eio_json_options.max_depth. */
 #define EIO_JSON_DEFAULT_MAX_DEPTH 128
+/** Default eio_json_options.max_size. */
 #define EIO_JSON_DEFAULT_MAX_SIZE 1000000
 
 /**
@@ -125,6 +131,7 @@ SIOC_API size_t eio_json_write(const eio_json *v, char *out, size_t cap);
  * returns the length written (no NUL terminator).
  */
 #define EIO_JSON_NUMBER_MAX 32
+/** See EIO_JSON_NUMBER_MAX above. */
 SIOC_API size_t eio_json_format_double(double d, char *out);
 
 /** Member of object `obj` named `key` (last one wins on duplicates), or NULL. */
@@ -145,18 +152,28 @@ SIOC_API bool eio_json_equal(const eio_json *a, const eio_json *b);
  * exhausted or (for strings) the bytes are not valid UTF-8. Strings are
  * copied into the arena.
  */
+/** A new null node, or NULL when the arena is exhausted. */
 SIOC_API eio_json *eio_json_new_null(eio_arena *arena);
+/** A new boolean node, or NULL when the arena is exhausted. */
 SIOC_API eio_json *eio_json_new_bool(eio_arena *arena, bool b);
+/** A new EIO_JSON_INT node, or NULL when the arena is exhausted. */
 SIOC_API eio_json *eio_json_new_int(eio_arena *arena, int64_t i);
+/** A new EIO_JSON_DOUBLE node, or NULL when the arena is exhausted. */
 SIOC_API eio_json *eio_json_new_double(eio_arena *arena, double d);
+/** A new string node holding a copy of `s[0..len)` (valid UTF-8, may hold NUL
+    bytes), or NULL when the arena is exhausted or `s` is not valid UTF-8. */
 SIOC_API eio_json *eio_json_new_string(eio_arena *arena, const char *s, size_t len);
 /** Binary node pointing at `data` (not copied: it must outlive the tree). */
 SIOC_API eio_json *eio_json_new_binary(eio_arena *arena, const uint8_t *data, size_t len);
+/** A new undefined node (see EIO_JSON_UNDEFINED), or NULL when the arena is exhausted. */
 SIOC_API eio_json *eio_json_new_undefined(eio_arena *arena);
+/** A new empty array (fill it with eio_json_append), or NULL when the arena is exhausted. */
 SIOC_API eio_json *eio_json_new_array(eio_arena *arena);
+/** A new empty object (fill it with eio_json_put), or NULL when the arena is exhausted. */
 SIOC_API eio_json *eio_json_new_object(eio_arena *arena);
 
-/** Appends `v` to array `arr`. Returns 0 or EIO_ERR_INVALID_ARGUMENT. */
+/** Appends `v` (a node of the same arena, not yet in a tree) to array `arr`.
+    Returns 0, or EIO_ERR_INVALID_ARGUMENT (NULL, or `arr` not an array). */
 SIOC_API int eio_json_append(eio_json *arr, eio_json *v);
 
 /**

@@ -1,12 +1,15 @@
-/*
+/**
+ * @file
  * sioc/sio.h - the Socket.IO codec, protocol versions 4 and 5, default
  * (JSON) parser; the msgpack parser is in sioc/sio_msgpack.h.
  *
  * A Socket.IO packet travels as the data of an Engine.IO message packet:
  *
- *   <type>[<attachments>-][<namespace>,][<ack id>][JSON payload]
+ * @verbatim
+   <type>[<attachments>-][<namespace>,][<ack id>][JSON payload]
+   @endverbatim
  *
- * followed, for BINARY_EVENT and BINARY_ACK, by <attachments> binary
+ * followed, for BINARY_EVENT and BINARY_ACK, by `attachments` binary
  * Engine.IO messages. Two levels of decoding:
  *
  *  1. sio_header_decode: zero-copy, no allocation: type, attachment count,
@@ -30,19 +33,19 @@ extern "C" {
 
 /** Socket.IO protocol versions: 4 (socket.io 2.x, over Engine.IO v3), 5 (socket.io 3+). */
 typedef enum sio_version {
-    SIO_V4 = 4,
-    SIO_V5 = 5,
+    SIO_V4 = 4, /**< socket.io 1.x and 2.x, over Engine.IO v3 */
+    SIO_V5 = 5, /**< socket.io 3 and later, over Engine.IO v4 */
 } sio_version;
 
 /** Packet types with their wire digits. In v4, 4 is called ERROR. */
 typedef enum sio_packet_type {
-    SIO_PACKET_CONNECT = 0,
-    SIO_PACKET_DISCONNECT = 1,
-    SIO_PACKET_EVENT = 2,
-    SIO_PACKET_ACK = 3,
-    SIO_PACKET_CONNECT_ERROR = 4,
-    SIO_PACKET_BINARY_EVENT = 5,
-    SIO_PACKET_BINARY_ACK = 6,
+    SIO_PACKET_CONNECT = 0,       /**< connect to a namespace (client), or its acceptance */
+    SIO_PACKET_DISCONNECT = 1,    /**< leave a namespace */
+    SIO_PACKET_EVENT = 2,         /**< an event: name and arguments */
+    SIO_PACKET_ACK = 3,           /**< the answer to an event's ack id */
+    SIO_PACKET_CONNECT_ERROR = 4, /**< the namespace was refused (v4: ERROR) */
+    SIO_PACKET_BINARY_EVENT = 5,  /**< an event with binary attachments */
+    SIO_PACKET_BINARY_ACK = 6,    /**< an ack with binary attachments */
 } sio_packet_type;
 
 /** Upper-case wire name ("CONNECT" ... "BINARY_ACK"), or NULL. */
@@ -61,12 +64,12 @@ typedef struct sio_limits {
     size_t max_namespace;        /**< bytes of a namespace (query included); default 1024 */
 } sio_limits;
 
-#define SIO_DEFAULT_MAX_ATTACHMENTS 10u
-#define SIO_DEFAULT_MAX_ATTACHMENT_SIZE 1000000u
-#define SIO_DEFAULT_MAX_ATTACHMENTS_TOTAL 10000000u
-#define SIO_DEFAULT_MAX_PACKET 1000000u
-#define SIO_DEFAULT_MAX_DEPTH 128u
-#define SIO_DEFAULT_MAX_NAMESPACE 1024u
+#define SIO_DEFAULT_MAX_ATTACHMENTS 10u             /**< default sio_limits.max_attachments */
+#define SIO_DEFAULT_MAX_ATTACHMENT_SIZE 1000000u     /**< default sio_limits.max_attachment_size */
+#define SIO_DEFAULT_MAX_ATTACHMENTS_TOTAL 10000000u  /**< default sio_limits.max_attachments_total */
+#define SIO_DEFAULT_MAX_PACKET 1000000u              /**< default sio_limits.max_packet */
+#define SIO_DEFAULT_MAX_DEPTH 128u                   /**< default sio_limits.max_depth */
+#define SIO_DEFAULT_MAX_NAMESPACE 1024u              /**< default sio_limits.max_namespace */
 
 /** Fills `l` with the defaults above. */
 SIOC_API void sio_limits_default(sio_limits *l);
@@ -90,14 +93,14 @@ typedef enum sio_event_kind {
  * as that buffer is unchanged.
  */
 typedef struct sio_header {
-    sio_packet_type type;
+    sio_packet_type type;  /**< the packet type */
     uint32_t attachments;  /**< BINARY_*: the count before '-'; else 0 */
     eio_slice nsp;         /**< namespace without query and without the ','; "/" when absent */
     eio_slice query;       /**< v4: what follows '?' in the namespace; empty if none */
-    bool has_id;
+    bool has_id;           /**< the packet carries an ack id */
     uint64_t id;           /**< ack id, when has_id */
     eio_slice payload;     /**< the JSON payload text; empty (len 0) when absent */
-    sio_event_kind event_kind;
+    sio_event_kind event_kind; /**< what `event` holds */
     eio_slice event;       /**< see sio_event_kind */
 } sio_header;
 
@@ -137,13 +140,13 @@ SIOC_API int sio_header_decode(sio_version v, const uint8_t *buf, size_t len,
  * or "/" means the main namespace; `query` (v4) is appended after '?'.
  */
 typedef struct sio_packet {
-    sio_packet_type type;
-    eio_slice nsp;
-    eio_slice query;
-    bool has_id;
-    uint64_t id;
+    sio_packet_type type;   /**< the packet type */
+    eio_slice nsp;          /**< the namespace ("/" or empty: the main one) */
+    eio_slice query;        /**< v4: the namespace's query, after '?'; empty if none */
+    bool has_id;            /**< the packet carries an ack id */
+    uint64_t id;            /**< ack id, when has_id (at most SIO_MAX_ACK_ID) */
     uint32_t attachments;   /**< after decoding: the count announced */
-    eio_json *data;
+    eio_json *data;         /**< the payload tree, NULL when absent */
 } sio_packet;
 
 /**
@@ -206,16 +209,16 @@ typedef enum sio_decoder_status {
  * packets, reconstructing binary ones. Caller storage; fields are private.
  */
 typedef struct sio_decoder {
-    sio_version version;      /* private */
-    sio_parser parser;        /* private */
-    sio_limits limits;        /* private */
-    eio_arena *arena;         /* private */
-    sio_packet pending;       /* private: the BINARY_* packet being completed */
-    eio_json **slots;         /* private: placeholder nodes, by num */
-    uint32_t received;        /* private: attachments taken so far */
-    size_t received_bytes;    /* private */
-    bool active;              /* private: attachments are pending */
-    bool copy;                /* private */
+    sio_version version;      /**< private */
+    sio_parser parser;        /**< private */
+    sio_limits limits;        /**< private */
+    eio_arena *arena;         /**< private */
+    sio_packet pending;       /**< private: the BINARY_* packet being completed */
+    eio_json **slots;         /**< private: placeholder nodes, by num */
+    uint32_t received;        /**< private: attachments taken so far */
+    size_t received_bytes;    /**< private: their bytes */
+    bool active;              /**< private: attachments are pending */
+    bool copy;                /**< private: SIO_DECODER_COPY_ATTACHMENTS */
 } sio_decoder;
 
 /** sio_decoder_init flags. */

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * sioc/sio_msgpack.h - the Socket.IO msgpack parser, byte-compatible with
  * npm's socket.io-msgpack-parser (which uses notepack.io).
  *

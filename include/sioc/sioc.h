@@ -1,4 +1,7 @@
-/* sioc/sioc.h - includes every public header of sioc. */
+/**
+ * @file
+ * sioc/sioc.h - includes every public header of sioc.
+ */
 #ifndef SIOC_SIOC_H
 #define SIOC_SIOC_H
 
