@@ -2761,6 +2761,13 @@ static unsigned default_features(const cr_runner *r)
     return r->eio_only ? CS_F_ECHO : CS_F_TEST_SUITE;
 }
 
+bool cr_case_in_scope(const cr_runner *r, const cs_case *c)
+{
+    bool server = r->o.mode == CR_MODE_SERVER;
+    return (c->role == CS_ROLE_SERVER) == server && (c->eio_mask & (1u << r->o.eio)) != 0 &&
+           !(c->layer == CS_LAYER_SIO && r->eio_only);
+}
+
 bool cr_case_applies(const cr_runner *r, const cs_case *c, const char **why)
 {
     bool server = r->o.mode == CR_MODE_SERVER;

@@ -92,6 +92,11 @@ void cr_runner_free(cr_runner *r);
 /** Client mode: the base URL clients connect to ("http://127.0.0.1:PORT"). */
 const char *cr_runner_origin(const cr_runner *r);
 
+/** Whether `c` is for this run at all: the mode's role, the target's
+    Engine.IO version, and (Engine.IO endpoints and clients) the layer. Cases
+    out of scope are neither run nor counted. */
+bool cr_case_in_scope(const cr_runner *r, const cs_case *c);
+
 /**
  * Whether `c` applies to this target; if not, *why says why (the case is
  * then reported skipped). Cases of the other role never apply.

@@ -438,8 +438,7 @@ static int run(int argc, char **argv)
     size_t total = 0;
     for (size_t i = 0; i < set.n_cases; i++) {
         const cs_case *c = &set.cases[i];
-        bool role_ok = (c->role == CS_ROLE_SERVER) == (o.mode == CR_MODE_SERVER);
-        total += role_ok && selected(&cf, c->id);
+        total += cr_case_in_scope(runner, c) && selected(&cf, c->id);
     }
     if (total == 0) {
         fprintf(stderr, SIOC_PROG " " VERB ": no %s-role case matches the selection\n", mode);
@@ -463,8 +462,7 @@ static int run(int argc, char **argv)
     size_t k = 0;
     for (size_t i = 0; i < set.n_cases; i++) {
         const cs_case *c = &set.cases[i];
-        bool role_ok = (c->role == CS_ROLE_SERVER) == (o.mode == CR_MODE_SERVER);
-        if (!role_ok || !selected(&cf, c->id)) {
+        if (!cr_case_in_scope(runner, c) || !selected(&cf, c->id)) {
             continue;
         }
         cr_result *res = &results[k++];

@@ -265,7 +265,7 @@ def test_server_mode(tmp, d):
         check(v.get("t.unsup.post") == "unsupported", "an 'or unsupported' branch grades unsupported")
         check(v.get("t.info.get") == "informational", "INFO cases are informational")
         check(v.get("t.none.get") == "pass", "expect none for a held request, then its response")
-        check(v.get("t.v3only") == "skipped", "a v3 case is skipped against --eio 4")
+        check("t.v3only" not in v, "a v3 case is not part of a run against --eio 4")
         check("t.client.only" not in v, "client-role cases are not part of server mode")
         check(rep["summary"]["pass"] >= 3 and rep["mode"] == "server", "JSON summary")
         c = [c for c in rep["cases"] if c["id"] == "t.pass.handshake"][0]
