@@ -6,7 +6,12 @@
  *               Socket.IO path namespaces "/" and "/custom" that emit
  *               "auth" on connect, answer "message" with "message-back"
  *               and ack "message-with-ack"; other namespaces are refused
- *               with "Invalid namespace".
+ *               with "Invalid namespace". Hooks for what the official
+ *               suites leave untested (the conformance scenarios use them):
+ *               "emit-with-ack" is emitted back with an ack id and the
+ *               client's ack is emitted as "emit-with-ack"; "server-disconnect"
+ *               makes the server send DISCONNECT; a CONNECT whose auth has
+ *               "refuse": true is refused with "Not authorized".
  *   chat        every namespace accepted; rooms (join, leave, rooms),
  *               messages to the namespace or a room, echo, acks both ways
  *               (docs/serve.md lists the events).
@@ -186,6 +191,14 @@ static void ts_sio_event(serve_glue *g, const sio_event *e, void *ud)
             sio_server_refuse(ss, e->socket, "Invalid namespace", NULL, now);
             return;
         }
+        const eio_json *refuse = e->data != NULL && e->data->type == EIO_JSON_OBJECT
+                                     ? eio_json_get(e->data, "refuse", 6)
+                                     : NULL;
+        if (refuse != NULL && refuse->type == EIO_JSON_BOOL && refuse->u.b) {
+            log_refusal(g, e, "Not authorized");
+            sio_server_refuse(ss, e->socket, "Not authorized", NULL, now);
+            return;
+        }
         /* The auth tree is only valid until the next call: copy it first.
            The reference's handshake.auth is {} when none was sent. */
         eio_json *auth = e->data ? copy_json(&app->arena, e->data)
@@ -221,8 +234,29 @@ static void ts_sio_event(serve_glue *g, const sio_event *e, void *ud)
             if (r < 0) {
                 log_failure(g, "ack message-with-ack", r);
             }
+        } else if (name_is(e->data, "emit-with-ack")) {
+            eio_json *args = args_from(&app->arena, e->data, 1, "emit-with-ack");
+            int64_t r = args ? sio_server_emit(ss, e->socket, args, SIO_EMIT_ACK, 0, now)
+                             : EIO_ERR_NOMEM;
+            if (r < 0) {
+                log_failure(g, "emit emit-with-ack", (int)r);
+            }
+        } else if (name_is(e->data, "server-disconnect")) {
+            int r = sio_server_disconnect(ss, e->socket, false, now);
+            if (r < 0) {
+                log_failure(g, "server-disconnect", r);
+            }
         }
         return;
+    case SIO_EVENT_ACK: {
+        /* Only "emit-with-ack" asks for acks here: the answer goes back. */
+        eio_json *args = args_from(&app->arena, e->data, 0, "emit-with-ack");
+        int64_t r = args ? sio_server_emit(ss, e->socket, args, 0, 0, now) : EIO_ERR_NOMEM;
+        if (r < 0) {
+            log_failure(g, "emit emit-with-ack answer", (int)r);
+        }
+        return;
+    }
     default:
         return;
     }

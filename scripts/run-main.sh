@@ -4,7 +4,8 @@
 # the official protocol test suites expect: pingInterval 300, pingTimeout
 # 200, maxPayload 1e6, connectTimeout 1000, Engine.IO v3 and v4), and runs
 # the conformance harness `sioc conform server` against it: the Engine.IO
-# cases on /engine.io/ and all cases on /socket.io/, for Engine.IO v4 and v3.
+# cases on /engine.io/ and all cases on /socket.io/, for Engine.IO v4 and v3,
+# then the Socket.IO cases again with the msgpack parser.
 # Prints the harness's report; JSON and JUnit reports are written to
 # build/conformance/. Exits non-zero when a MUST case fails.
 #
@@ -35,13 +36,13 @@ stop_serve() {
 trap 'stop_serve; rm -f "$out"' EXIT
 trap 'exit 130' INT TERM
 
-# start_serve EIO: sioc serve accepting that Engine.IO version only (as the
-# official suites run their servers), on a port the system picks; sets
-# sio_url and eio_url from its listening line.
+# start_serve EIO PARSER: sioc serve accepting that Engine.IO version only
+# (as the official suites run their servers), on a port the system picks;
+# sets sio_url and eio_url from its listening line.
 start_serve() {
   : >"$out"
-  "$sioc" serve --app test-suite --port 0 --eio "$1" --ping-interval 300 --ping-timeout 200 \
-    --max-payload 1000000 --connect-timeout 1000 >"$out" &
+  "$sioc" serve --app test-suite --port 0 --eio "$1" --parser "$2" --ping-interval 300 \
+    --ping-timeout 200 --max-payload 1000000 --connect-timeout 1000 >"$out" &
   serve_pid=$!
   i=0
   while ! grep -q '"listening"' "$out"; do
@@ -58,19 +59,26 @@ start_serve() {
 
 status=0
 summary=""
-for eio in 4 3; do
-  start_serve "$eio"
-  echo "== sioc serve --app test-suite --eio $eio: $eio_url and $sio_url"
-  for url in "$eio_url" "$sio_url"; do
+# Engine.IO v4 and v3 with the JSON parser (both paths), then the msgpack
+# parser (Socket.IO path, Engine.IO v4).
+for run in 4:json 3:json 4:msgpack; do
+  eio=${run%%:*}
+  parser=${run#*:}
+  start_serve "$eio" "$parser"
+  echo "== sioc serve --app test-suite --eio $eio --parser $parser: $eio_url and $sio_url"
+  urls="$eio_url $sio_url"
+  [ "$parser" = json ] || urls=$sio_url
+  for url in $urls; do
     case "$url" in
       */engine.io/) name=eio$eio-engine.io ;;
       *) name=eio$eio-socket.io ;;
     esac
+    [ "$parser" = json ] || name=$name-$parser
     echo
-    echo "== sioc conform server $url --eio $eio"
+    echo "== sioc conform server $url --eio $eio --parser $parser"
     log=$build/conformance/$name.txt
     # shellcheck disable=SC2086
-    eval "\"\$sioc\" conform server \"\$url\" --eio $eio \
+    eval "\"\$sioc\" conform server \"\$url\" --eio $eio --parser $parser \
       --report-json \"\$reports/$name.json\" --junit \"\$reports/$name.xml\" ${SIOC_CONFORM_ARGS:-}" |
       tee "$log"
     if grep -q ' [1-9][0-9]* fail,' "$log"; then
