@@ -191,6 +191,15 @@ int net_ws_drop(net_loop *l, uint64_t ws);
 /** Bytes queued on `ws` and not yet written to the socket. */
 size_t net_ws_buffered(const net_loop *l, uint64_t ws);
 
+/**
+ * Connections still writing what was handed over before their handle went
+ * away: WebSockets closed with net_ws_close whose queued messages or close
+ * frame are not written yet, and HTTP responses given to
+ * net_server_respond not yet written whole. A program about to exit runs
+ * the loop until this is 0 (with a deadline) so that its last words leave.
+ */
+size_t net_flushing(const net_loop *l);
+
 /* ------------------------------------------------------------------------ */
 /* HTTP and WebSocket server                                                 */
 /* ------------------------------------------------------------------------ */

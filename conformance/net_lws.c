@@ -124,6 +124,7 @@ typedef struct nh {
     size_t max_message;
     bool opened;
     bool closing;               /* net_ws_close: close after the queue */
+    bool close_sent;            /* the close frame was handed to the socket */
     int close_code;
     int peer_code;
     char peer_why[128];
@@ -1107,9 +1108,26 @@ static int ws_writeable(nh *h, struct lws *wsi)
     }
     if (h->closing) {
         lws_close_reason(wsi, (enum lws_close_status)h->close_code, NULL, 0);
+        h->close_sent = true;
         return -1;
     }
     return 0;
+}
+
+size_t net_flushing(const net_loop *l)
+{
+    size_t n = 0;
+    if (l == NULL)
+        return 0;
+    for (const nh *h = l->all; h; h = h->anext) {
+        if (!h->gone || !h->wsi)
+            continue;
+        if ((h->kind == NH_WS_CLIENT || h->kind == NH_SRV_WS) && h->closing && !h->close_sent)
+            n++;
+        else if (h->kind == NH_SRV_REQ && h->responded && h->sc)
+            n++;
+    }
+    return n;
 }
 
 int net_ws_send(net_loop *l, uint64_t ws, const uint8_t *data, size_t len, bool binary)

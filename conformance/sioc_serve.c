@@ -22,7 +22,7 @@
 #define MAX_PATH_LEN 1024u
 #define MAX_HOST_LEN 255u
 #define SHUTDOWN_GRACE_MS 2000u       /* at most this long to finish answers after a signal */
-#define SHUTDOWN_FLUSH_MS 100u        /* then this long for the last bytes to leave */
+#define SHUTDOWN_FLUSH_MS 1000u       /* then at most this long for the last bytes to leave */
 
 static const char serve_help[] =
     "NAME\n"
@@ -444,8 +444,9 @@ static int run(int argc, char **argv)
             break;
         }
     }
+    /* The last responses and close frames are handed to the sockets. */
     end = net_now(l) + SHUTDOWN_FLUSH_MS;
-    while (net_now(l) < end) {
+    while (net_flushing(l) > 0 && net_now(l) < end) {
         if (net_run_once(l, end) != NET_OK) {
             break;
         }
