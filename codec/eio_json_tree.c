@@ -315,3 +315,101 @@ int eio_json_put(eio_arena *arena, eio_json *obj, const char *key, size_t key_le
     link_child(obj, v);
     return 0;
 }
+
+/* The node `v` alone: its scalar value (string and binary bytes copied),
+ * its key copied when it has one, no children and no sibling. */
+static eio_json *clone_node(eio_arena *arena, const eio_json *v)
+{
+    eio_json *n = new_node(arena, v->type);
+    if (n == NULL) {
+        return NULL;
+    }
+    switch (v->type) {
+    case EIO_JSON_BOOL:
+        n->u.b = v->u.b;
+        break;
+    case EIO_JSON_INT:
+        n->u.i = v->u.i;
+        break;
+    case EIO_JSON_DOUBLE:
+        n->u.d = v->u.d;
+        break;
+    case EIO_JSON_STRING:
+    case EIO_JSON_BINARY: {
+        char *bytes = eio_arena_alloc(arena, v->u.str.len ? v->u.str.len : 1);
+        if (bytes == NULL) {
+            return NULL;
+        }
+        if (v->u.str.len != 0) {
+            memcpy(bytes, v->u.str.ptr, v->u.str.len);
+        }
+        n->u.str.ptr = bytes;
+        n->u.str.len = v->u.str.len;
+        n->flags |= EIO_JSON_F_STR_COPIED;
+        break;
+    }
+    default: /* null, undefined, and containers, whose children come later */
+        break;
+    }
+    if (v->key != NULL) {
+        char *key = eio_arena_alloc(arena, v->key_len ? v->key_len : 1);
+        if (key == NULL) {
+            return NULL;
+        }
+        if (v->key_len != 0) {
+            memcpy(key, v->key, v->key_len);
+        }
+        n->key = key;
+        n->key_len = v->key_len;
+        n->flags |= EIO_JSON_F_KEY_COPIED;
+    }
+    return n;
+}
+
+static bool has_children(const eio_json *v)
+{
+    return (v->type == EIO_JSON_ARRAY || v->type == EIO_JSON_OBJECT) && v->u.c.first != NULL;
+}
+
+/* Frame of the explicit stack: one container being copied. */
+typedef struct cframe {
+    const eio_json *src; /* next child of the original to copy, NULL when done */
+    eio_json *dst;       /* the copy being filled */
+} cframe;
+
+#define CSTACK 128
+
+/* Containers deeper than CSTACK continue in a nested call, so the C stack
+ * grows by one frame per CSTACK levels, as in the writer. */
+eio_json *eio_json_clone(eio_arena *arena, const eio_json *v)
+{
+    if (arena == NULL || v == NULL) {
+        return NULL;
+    }
+    eio_json *root = clone_node(arena, v);
+    if (root == NULL || !has_children(v)) {
+        return root;
+    }
+    cframe st[CSTACK];
+    size_t sp = 0;
+    st[sp++] = (cframe){v->u.c.first, root};
+    while (sp > 0) {
+        cframe *f = &st[sp - 1];
+        const eio_json *s = f->src;
+        if (s == NULL) {
+            sp--;
+            continue;
+        }
+        f->src = s->next;
+        bool nested = has_children(s) && sp == CSTACK;
+        eio_json *d = nested ? eio_json_clone(arena, s) : clone_node(arena, s);
+        if (d == NULL) {
+            return NULL;
+        }
+        link_child(f->dst, d);
+        if (!nested && has_children(s)) {
+            st[sp++] = (cframe){s->u.c.first, d};
+        }
+    }
+    return root;
+}

@@ -310,46 +310,6 @@ static void accept_conns(server *s)
 /* The application                                                           */
 /* ------------------------------------------------------------------------ */
 
-/* A deep copy of `v` into `arena`: event data belongs to the machine and
- * must not be handed back to it (sio_server_ack/emit) as is. */
-static eio_json *copy_json(eio_arena *arena, const eio_json *v)
-{
-    eio_json *c = NULL;
-    switch (v->type) {
-    case EIO_JSON_NULL: return eio_json_new_null(arena);
-    case EIO_JSON_BOOL: return eio_json_new_bool(arena, v->u.b);
-    case EIO_JSON_INT: return eio_json_new_int(arena, v->u.i);
-    case EIO_JSON_DOUBLE: return eio_json_new_double(arena, v->u.d);
-    case EIO_JSON_STRING: return eio_json_new_string(arena, v->u.str.ptr, v->u.str.len);
-    case EIO_JSON_UNDEFINED: return eio_json_new_undefined(arena);
-    case EIO_JSON_BINARY: {
-        uint8_t *bytes = eio_arena_alloc(arena, v->u.str.len ? v->u.str.len : 1);
-        if (bytes == NULL) {
-            return NULL;
-        }
-        memcpy(bytes, v->u.str.ptr, v->u.str.len);
-        return eio_json_new_binary(arena, bytes, v->u.str.len);
-    }
-    case EIO_JSON_ARRAY:
-    case EIO_JSON_OBJECT:
-        c = v->type == EIO_JSON_ARRAY ? eio_json_new_array(arena) : eio_json_new_object(arena);
-        for (const eio_json *e = v->u.c.first; c != NULL && e != NULL; e = e->next) {
-            eio_json *ce = copy_json(arena, e);
-            if (ce == NULL) {
-                return NULL;
-            }
-            int rc = v->type == EIO_JSON_ARRAY ? eio_json_append(c, ce)
-                                               : eio_json_put(arena, c, e->key, e->key_len, ce);
-            if (rc < 0) {
-                return NULL;
-            }
-        }
-        return c;
-    default:
-        return NULL;
-    }
-}
-
 static void on_sio_event(server *s, const sio_event *e, eio_time now)
 {
     switch (e->type) {
@@ -372,7 +332,9 @@ static void on_sio_event(server *s, const sio_event *e, eio_time now)
             printf("ignored an event\n");
             break;
         }
-        eio_json *args = copy_json(&s->scratch, e->data);
+        /* Event data belongs to the machine and must not be handed back
+           to it (sio_server_ack/emit) as is: a deep copy can. */
+        eio_json *args = eio_json_clone(&s->scratch, e->data);
         if (args == NULL) {
             printf("event too large to echo\n");
         } else if (e->has_id) {

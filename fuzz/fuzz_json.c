@@ -2,7 +2,8 @@
  * Fuzz target for the JSON reader and writer.
  *
  * Every input is parsed; when accepted, it is written, the output must parse
- * again to an equal tree, and writing that tree must give the same bytes.
+ * again to an equal tree, and writing that tree must give the same bytes;
+ * so must writing a deep copy (eio_json_clone) of the first tree.
  *
  * With SIOC_FUZZ_JANSSON, jansson (json_loadb, JSON_DECODE_ANY |
  * JSON_ALLOW_NUL, the same nesting limit of 2048) must agree on
@@ -56,6 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (out2 == NULL || eio_json_write(w, out2, n) != n || memcmp(out, out2, n) != 0) {
             abort();
         }
+        /* A deep copy, in an arena of its own, is the same tree and writes
+           the same bytes. */
+        eio_arena ca;
+        eio_arena_init(&ca, NULL, 1 << 16, 0);
+        const eio_json *c = eio_json_clone(&ca, v);
+        if (c == NULL || !eio_json_equal(v, c) || eio_json_write(c, out2, n) != n ||
+            memcmp(out, out2, n) != 0) {
+            abort();
+        }
+        eio_arena_destroy(&ca);
         free(out2);
         free(out);
     }

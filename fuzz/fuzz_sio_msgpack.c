@@ -3,7 +3,8 @@
  * must encode, decode again to the same packet, and, when the input was
  * written the way notepack.io and the server key order write it
  * ("canonical", checked here independently of the codec), encode to the
- * very same bytes.
+ * very same bytes. A deep copy of the packet's data (eio_json_clone)
+ * encodes to the same bytes as the original.
  */
 #include "fuzz_target.h"
 
@@ -217,6 +218,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (p.data != NULL && !has_nan(p.data, 0) && !eio_json_equal(p.data, q.data)) {
         abort();
+    }
+    /* A deep copy (binary and undefined nodes included) encodes to the
+       same bytes. */
+    if (p.data != NULL) {
+        eio_arena ca;
+        eio_arena_init(&ca, NULL, 1 << 16, 0);
+        sio_packet pc = p;
+        pc.data = eio_json_clone(&ca, p.data);
+        uint8_t *outc = malloc(need + 1);
+        size_t nc = 0;
+        if (pc.data == NULL || outc == NULL || sio_msgpack_encode(&pc, outc, need, &nc) != 0 ||
+            nc != n || memcmp(outc, out, n) != 0) {
+            abort();
+        }
+        free(outc);
+        eio_arena_destroy(&ca);
     }
     if (canonical(data, size, &p) && (n != size || memcmp(out, data, size) != 0)) {
         abort();

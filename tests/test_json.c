@@ -616,6 +616,14 @@ static void reader_deep_nesting(void **state)
             opt.max_depth = depths[d];
             assert_int_equal(eio_json_parse((const uint8_t *)out, olen, &opt, &a, &w, NULL), 0);
             assert_true(eio_json_equal(v, w));
+            /* The deep copy costs no deep recursion either. */
+            eio_json *c = eio_json_clone(&a, v);
+            assert_non_null(c);
+            assert_true(eio_json_equal(v, c));
+            free(out);
+            out = write_all(c, &olen);
+            assert_int_equal(olen, len);
+            assert_memory_equal(out, doc, len);
             free(out);
             free(doc);
             eio_arena_destroy(&a);
@@ -810,6 +818,181 @@ static void tree_equal(void **state)
     eio_arena_destroy(&a);
 }
 
+/* ---- deep copy -------------------------------------------------------- */
+
+/* Every node type, nesting, empty containers and keys, a duplicate key. */
+static const char clone_doc[] =
+    "{\"a\":[null,true,false,-9223372036854775808,1.5,-0.0,\"s\\u0000\\u00e9\",{},[],"
+    "[[[\"deep\"]]]],\"esc\\n\":{\"k\":\"v\",\"\":\"\"},\"a\":2}";
+
+/* clone_doc's tree plus binary and undefined nodes, in `a`; `bytes` is the
+ * binary node's buffer. */
+static eio_json *clone_source(eio_arena *a, char *text, uint8_t *bytes)
+{
+    eio_json *v = NULL;
+    assert_int_equal(eio_json_parse((const uint8_t *)text, strlen(text), NULL, a, &v, NULL), 0);
+    eio_json *arr = v->u.c.first; /* the first "a" */
+    assert_int_equal(arr->type, EIO_JSON_ARRAY);
+    assert_int_equal(eio_json_append(arr, eio_json_new_binary(a, bytes, 3)), 0);
+    assert_int_equal(eio_json_append(arr, eio_json_new_binary(a, NULL, 0)), 0);
+    assert_int_equal(eio_json_append(arr, eio_json_new_undefined(a)), 0);
+    eio_json *o = eio_json_new_object(a);
+    assert_int_equal(eio_json_put(a, o, "u", 1, eio_json_new_undefined(a)), 0);
+    assert_int_equal(eio_json_put(a, o, "b", 1, eio_json_new_binary(a, bytes + 1, 2)), 0);
+    assert_int_equal(eio_json_put(a, v, "o", 1, o), 0);
+    return v;
+}
+
+/* Each node of `c` is a fresh node owning its bytes, none shared with `v`. */
+static void check_owned(const eio_json *v, const eio_json *c)
+{
+    assert_ptr_not_equal(v, c);
+    assert_int_equal(c->type, v->type);
+    assert_int_equal(c->key_len, v->key_len);
+    if (v->key != NULL) {
+        assert_non_null(c->key);
+        assert_ptr_not_equal(c->key, v->key);
+        assert_true(c->flags & EIO_JSON_F_KEY_COPIED);
+    } else {
+        assert_null(c->key);
+    }
+    if (v->type == EIO_JSON_STRING || v->type == EIO_JSON_BINARY) {
+        assert_int_equal(c->u.str.len, v->u.str.len);
+        assert_non_null(c->u.str.ptr);
+        assert_ptr_not_equal(c->u.str.ptr, v->u.str.ptr);
+        assert_true(c->flags & EIO_JSON_F_STR_COPIED);
+    }
+    if (v->type == EIO_JSON_ARRAY || v->type == EIO_JSON_OBJECT) {
+        assert_int_equal(c->u.c.count, v->u.c.count);
+        const eio_json *x = v->u.c.first, *y = c->u.c.first;
+        const eio_json *last = NULL;
+        for (; x != NULL; x = x->next, y = y->next) {
+            assert_non_null(y);
+            check_owned(x, y);
+            last = y;
+        }
+        assert_null(y);
+        assert_ptr_equal(c->u.c.last, last);
+    }
+}
+
+static void tree_clone(void **state)
+{
+    (void)state;
+    char text[sizeof clone_doc];
+    memcpy(text, clone_doc, sizeof clone_doc);
+    uint8_t bytes[] = {0, 0xff, 7};
+    eio_arena a, b;
+    eio_arena_init(&a, NULL, 0, 0);
+    eio_arena_init(&b, NULL, 0, 0);
+    eio_json *v = clone_source(&a, text, bytes);
+    size_t want_len;
+    char *want = write_all(v, &want_len);
+    eio_json *c = eio_json_clone(&b, v);
+    assert_non_null(c);
+    assert_null(c->next);
+    assert_true(eio_json_equal(v, c));
+    check_owned(v, c);
+    /* Member order and duplicates are kept, not just the map. */
+    assert_int_equal(c->u.c.count, 4);
+    assert_int_equal(c->u.c.first->u.c.count, 13);
+    assert_int_equal(c->u.c.first->next->next->u.i, 2);
+    assert_int_equal(eio_json_at(c->u.c.first, 10)->type, EIO_JSON_BINARY);
+    assert_int_equal(eio_json_at(c->u.c.first, 12)->type, EIO_JSON_UNDEFINED);
+    /* The copy outlives the original's input, bytes and arena. */
+    memset(text, 'x', sizeof text - 1);
+    memset(bytes, 0x55, sizeof bytes);
+    eio_arena_destroy(&a);
+    size_t got_len;
+    char *got = write_all(c, &got_len);
+    assert_int_equal(got_len, want_len);
+    assert_memory_equal(got, want, want_len);
+    assert_memory_equal(eio_json_at(c->u.c.first, 10)->u.str.ptr, "\0\xff\x07", 3);
+    assert_memory_equal(eio_json_get(c, "o", 1)->u.c.last->u.str.ptr, "\xff\x07", 2);
+    free(got);
+    free(want);
+
+    /* Scalars alone; a member keeps its key; an empty key stays empty. */
+    eio_json *s = eio_json_clone(&b, eio_json_new_double(&b, -2.5));
+    assert_int_equal(s->type, EIO_JSON_DOUBLE);
+    assert_true(s->u.d == -2.5);
+    eio_json *t = eio_json_new_bool(&b, true);
+    assert_true(eio_json_clone(&b, t)->u.b);
+    eio_json *m = (eio_json *)eio_json_get(eio_json_get(c, "esc\n", 4), "", 0);
+    eio_json *mc = eio_json_clone(&b, m);
+    assert_non_null(mc->key);
+    assert_int_equal(mc->key_len, 0);
+    assert_int_equal(mc->type, EIO_JSON_STRING);
+    assert_int_equal(mc->u.str.len, 0);
+    eio_json *k = eio_json_clone(&b, c->u.c.first);
+    assert_int_equal(k->key_len, 1);
+    assert_memory_equal(k->key, "a", 1);
+    assert_null(k->next);
+    assert_true(eio_json_equal(k, c->u.c.first));
+    /* Bad arguments. */
+    assert_null(eio_json_clone(NULL, c));
+    assert_null(eio_json_clone(&b, NULL));
+    eio_arena_destroy(&b);
+}
+
+/* Allocation failure at every allocation and a fixed arena too small at
+ * every size: NULL, never a crash, a partial tree or a leak. */
+static void tree_clone_alloc_failures(void **state)
+{
+    (void)state;
+    char text[sizeof clone_doc];
+    memcpy(text, clone_doc, sizeof clone_doc);
+    uint8_t bytes[] = {1, 2, 3};
+    eio_arena a;
+    eio_arena_init(&a, NULL, 0, 0);
+    eio_json *v = clone_source(&a, text, bytes);
+    long failures = 0;
+    for (long fail = 0;; fail++) {
+        tu_failmem fm;
+        tu_failmem_init(&fm, fail);
+        eio_arena b;
+        eio_arena_init(&b, &fm.mem, 64, 0); /* small blocks: many allocations */
+        eio_json *c = eio_json_clone(&b, v);
+        bool failed = fm.calls > fail;
+        if (failed) {
+            assert_null(c);
+            failures++;
+        } else {
+            assert_non_null(c);
+            assert_true(eio_json_equal(v, c));
+        }
+        eio_arena_destroy(&b);
+        assert_int_equal(fm.outstanding, 0);
+        if (!failed) {
+            break;
+        }
+    }
+    assert_true(failures > 10); /* the small blocks did force many allocations */
+    size_t need = 0;
+    {
+        eio_arena b;
+        eio_arena_init(&b, NULL, 0, 0);
+        assert_non_null(eio_json_clone(&b, v));
+        need = eio_arena_used(&b);
+        eio_arena_destroy(&b);
+    }
+    uint64_t *buf = malloc(need);
+    assert_non_null(buf);
+    for (size_t size = 0; size <= need; size += 8) {
+        eio_arena f;
+        eio_arena_init_fixed(&f, buf, size);
+        eio_json *c = eio_json_clone(&f, v);
+        if (size < need) {
+            assert_null(c);
+        } else {
+            assert_non_null(c);
+            assert_true(eio_json_equal(v, c));
+        }
+    }
+    free(buf);
+    eio_arena_destroy(&a);
+}
+
 /* ---- arena ------------------------------------------------------------ */
 
 static void arena_behaviour(void **state)
@@ -900,6 +1083,8 @@ int main(void)
         cmocka_unit_test(builders),
         cmocka_unit_test(binary_and_undefined),
         cmocka_unit_test(tree_equal),
+        cmocka_unit_test(tree_clone),
+        cmocka_unit_test(tree_clone_alloc_failures),
         cmocka_unit_test(arena_behaviour),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,6 +184,26 @@ SIOC_API int eio_json_append(eio_json *arr, eio_json *v);
 SIOC_API int eio_json_put(eio_arena *arena, eio_json *obj, const char *key, size_t key_len,
                           eio_json *v);
 
+/**
+ * A deep copy of the tree `v` in `arena`: every node of every type
+ * (EIO_JSON_BINARY and EIO_JSON_UNDEFINED included), with the bytes of
+ * strings, binary values and keys copied, so the copy depends on nothing
+ * but `arena`: it stays valid after the original's arena is reset and its
+ * input buffer (or binary attachment) is gone. Use it to keep data a
+ * session machine handed out (an event's arguments) past the next call,
+ * or to pass such data back to a machine (sio_server_emit, sio_client_ack).
+ *
+ * Members keep their order, duplicate keys included. Copied strings and
+ * binary values carry EIO_JSON_F_STR_COPIED and copied keys
+ * EIO_JSON_F_KEY_COPIED. The copy's `next` is NULL; when `v` is an object
+ * member its key is copied too (eio_json_put replaces it). Nesting costs
+ * no C stack beyond one frame per 128 levels.
+ *
+ * Returns the copy, or NULL when `arena` or `v` is NULL or the arena is
+ * exhausted (a partial copy then stays in the arena until it is reset).
+ */
+SIOC_API eio_json *eio_json_clone(eio_arena *arena, const eio_json *v);
+
 #ifdef __cplusplus
 }
 #endif
