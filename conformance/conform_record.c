@@ -219,7 +219,12 @@ static void help(void)
            "    sioc record - record a session with a live server as a scenario case\n"
            "\n"
            "SYNOPSIS\n"
-           "    sioc record URL [--eio 3|4] [--message PACKET] [--id ID] [--out FILE]\n"
+           "    sioc record URL [--eio 3|4] [--message PACKET] [--listen MS] [--timeout MS]\n"
+           "                [--no-heartbeat] [--id ID] [--out FILE] [--insecure]\n"
+           "\n"
+           "DESCRIPTION\n"
+           "    Turns the behaviour of a live server (usually a reference implementation)\n"
+           "    into a scenario case that `sioc conform server` can replay against others.\n"
            "\n"
            "    Opens a WebSocket session to URL (a path ending in engine.io/ records an\n"
            "    Engine.IO session; any other a Socket.IO one: CONNECT to '/'), sends one\n"
@@ -227,7 +232,8 @@ static void help(void)
            "    (v4: the server's ping, answered; v3: a ping sent and its pong), closes,\n"
            "    and writes a scenario case (level IMPL, role server) replaying it. The\n"
            "    session id becomes a capture ($sid), other \"sid\" members captures too,\n"
-           "    the heartbeat wait a bound 'pingInterval+slack'.\n"
+           "    the heartbeat wait a bound 'pingInterval+slack'. Review the case before\n"
+           "    adding it to a scenario file: what it expects is what this server did.\n"
            "\n"
            "OPTIONS\n"
            "    --eio 3|4          Engine.IO version (default 4)\n"
@@ -242,7 +248,11 @@ static void help(void)
            "\n"
            "EXIT STATUS\n"
            "    0  recorded\n"
-           "    2  bad command line, or the session failed (message on stderr)\n");
+           "    2  bad command line, or the session failed (message on stderr)\n"
+           "\n"
+           "EXAMPLE\n"
+           "    sioc record http://localhost:3000/socket.io/ --id sio5.recorded.hello \\\n"
+           "        --out hello.scn\n");
 }
 
 #if defined(__GNUC__)

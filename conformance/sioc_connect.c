@@ -49,9 +49,7 @@
 
 typedef struct nsp_entry {
     char *name;
-    uint32_t sock;
-    bool live;      /* the machine still has the socket (connecting or connected) */
-    bool connected;
+    uint32_t sock;  /* the latest socket asked for; sio_client_socket_state says how it is */
 } nsp_entry;
 
 typedef struct pending_ack {
@@ -81,7 +79,6 @@ typedef struct app {
     sio_version version;
     bool auto_ack;
     bool read_stdin;
-    bool reconnection;
     uint32_t exit_after;
     bool has_exit_after;
     const char *default_nsp;
@@ -130,8 +127,8 @@ typedef struct app {
     sioc_jbuf out;
 } app;
 
-static app *edit_app; /* libedit's line handler has no user pointer */
 #ifdef SIOC_HAVE_LIBEDIT
+static app *edit_app; /* libedit's line handler has no user pointer */
 #define PROMPT "sioc> "
 static size_t edit_typed;  /* bytes read since the last line was accepted */
 static bool edit_eof;      /* end of input seen by edit_getc */
@@ -398,45 +395,6 @@ static bool consume_match(app *a)
 /* JSON helpers                                                              */
 /* ------------------------------------------------------------------------ */
 
-/* A deep copy in `arena` (binary bytes included). */
-static eio_json *tree_copy(eio_arena *arena, const eio_json *v)
-{
-    eio_json *r = eio_arena_alloc(arena, sizeof *r);
-    if (r == NULL) {
-        return NULL;
-    }
-    *r = *v;
-    r->next = NULL;
-    r->key = NULL;
-    r->key_len = 0;
-    r->flags = 0;
-    if (v->type == EIO_JSON_STRING || v->type == EIO_JSON_BINARY) {
-        char *p = eio_arena_alloc(arena, v->u.str.len ? v->u.str.len : 1);
-        if (p == NULL) {
-            return NULL;
-        }
-        if (v->u.str.len > 0) {
-            memcpy(p, v->u.str.ptr, v->u.str.len);
-        }
-        r->u.str.ptr = p;
-    } else if (v->type == EIO_JSON_ARRAY || v->type == EIO_JSON_OBJECT) {
-        r->u.c.first = r->u.c.last = NULL;
-        r->u.c.count = 0;
-        for (const eio_json *c = v->u.c.first; c != NULL; c = c->next) {
-            eio_json *cc = tree_copy(arena, c);
-            if (cc == NULL) {
-                return NULL;
-            }
-            int rc = v->type == EIO_JSON_ARRAY ? eio_json_append(r, cc)
-                                               : eio_json_put(arena, r, c->key, c->key_len, cc);
-            if (rc != 0) {
-                return NULL;
-            }
-        }
-    }
-    return r;
-}
-
 /*
  * Turns {"$binary":"<base64>"} objects into binary nodes and
  * {"$undefined":true} into undefined, in place, anywhere in the tree.
@@ -511,17 +469,10 @@ static const char *reason_name(int reason)
     return n != NULL ? n : "unknown";
 }
 
-/* Sockets that end for good on `reason` (others reconnect when enabled). */
-static bool reason_final(const app *a, sio_disconnect_reason reason)
+/* What the machine says of the namespace's latest socket. */
+static sio_socket_state nsp_state(const app *a, const nsp_entry *e)
 {
-    switch (reason) {
-    case SIO_DISCONNECT_CLIENT:
-    case SIO_DISCONNECT_SERVER:
-    case SIO_DISCONNECT_FORCED_CLOSE:
-        return true;
-    default:
-        return !a->reconnection;
-    }
+    return sio_client_socket_state(a->s, e->sock);
 }
 
 static void auto_ack(app *a, const sio_event *e)
@@ -533,7 +484,7 @@ static void auto_ack(app *a, const sio_event *e)
     bool ok = args != NULL;
     const eio_json *first = e->data != NULL ? e->data->u.c.first : NULL;
     for (const eio_json *c = first != NULL ? first->next : NULL; ok && c != NULL; c = c->next) {
-        eio_json *cc = tree_copy(&a->arena, c);
+        eio_json *cc = eio_json_clone(&a->arena, c);
         ok = cc != NULL && eio_json_append(args, cc) == 0;
     }
     if (!ok) {
@@ -554,9 +505,6 @@ static void on_sio_event(sioc_client_glue *g, const sio_event *e, void *ud)
     sioc_jbuf *b;
     switch (e->type) {
     case SIO_EVENT_CONNECT:
-        if (ns != NULL) {
-            ns->connected = true;
-        }
         b = out_begin(a, "connect");
         put_nsp(b, e->nsp);
         out_cstr(b, "sid", e->sid != NULL ? e->sid : "");
@@ -581,10 +529,8 @@ static void on_sio_event(sioc_client_glue *g, const sio_event *e, void *ud)
         }
         out_end(a);
         record(a, "connect_error", (const char *)e->nsp.ptr, e->nsp.len, NULL, 0);
-        if (ns != NULL && (e->reason == SIO_DISCONNECT_NONE || !a->reconnection)) {
-            ns->live = false;
-            ns->connected = false;
-            a->failed = true;
+        if (ns != NULL && nsp_state(a, ns) == SIO_SOCKET_GONE) {
+            a->failed = true; /* refused, or no reconnection will try again */
         }
         break;
     case SIO_EVENT_EVENT: {
@@ -654,12 +600,6 @@ static void on_sio_event(sioc_client_glue *g, const sio_event *e, void *ud)
         out_cstr(b, "reason", reason_name(e->reason));
         out_end(a);
         record(a, "disconnect", (const char *)e->nsp.ptr, e->nsp.len, NULL, 0);
-        if (ns != NULL) {
-            ns->connected = false;
-            if (reason_final(a, e->reason)) {
-                ns->live = false;
-            }
-        }
         break;
     case SIO_EVENT_RECONNECT_ATTEMPT:
     case SIO_EVENT_RECONNECT: {
@@ -675,10 +615,6 @@ static void on_sio_event(sioc_client_glue *g, const sio_event *e, void *ud)
         out_begin(a, "reconnect_failed");
         out_end(a);
         record(a, "reconnect_failed", NULL, 0, NULL, 0);
-        for (size_t i = 0; i < a->n_nsps; i++) {
-            a->nsps[i].live = false;
-            a->nsps[i].connected = false;
-        }
         a->failed = true;
         break;
     default:
@@ -759,7 +695,7 @@ static void begin_quit(app *a)
     a->quitting = true;
     a->block = BLOCK_NONE;
     for (size_t i = 0; i < a->n_nsps && !a->usage_failed; i++) {
-        if (a->nsps[i].live && !a->nsps[i].connected) {
+        if (nsp_state(a, &a->nsps[i]) == SIO_SOCKET_CONNECTING) {
             a->failed = true; /* asked for and never (re)connected */
         }
     }
@@ -990,7 +926,7 @@ static const char *parse_args_into(app *a, cur *c, eio_json *arr)
 static nsp_entry *live_nsp(app *a, const char *nsp)
 {
     nsp_entry *e = nsp_by_name(a, nsp);
-    if (e == NULL || !e->live) {
+    if (e == NULL || nsp_state(a, e) == SIO_SOCKET_GONE) {
         err_msg(a, "no socket for namespace %s (use: connect %s)", nsp, nsp);
         return NULL;
     }
@@ -1000,8 +936,10 @@ static nsp_entry *live_nsp(app *a, const char *nsp)
 static int do_connect(app *a, const char *nsp, const eio_json *auth)
 {
     nsp_entry *e = nsp_by_name(a, nsp);
-    if (e != NULL && e->live) {
-        err_msg(a, "namespace %s is already %s", nsp, e->connected ? "connected" : "connecting");
+    sio_socket_state st = e != NULL ? nsp_state(a, e) : SIO_SOCKET_GONE;
+    if (st != SIO_SOCKET_GONE) {
+        err_msg(a, "namespace %s is already %s", nsp,
+                st == SIO_SOCKET_CONNECTED ? "connected" : "connecting");
         return -1;
     }
     int64_t h = sio_client_connect(a->s, nsp, auth, net_now(a->loop));
@@ -1023,31 +961,34 @@ static int do_connect(app *a, const char *nsp, const eio_json *auth)
         e->name = name;
     }
     e->sock = (uint32_t)h;
-    e->live = true;
-    e->connected = false;
     sioc_client_glue_drain(a->g);
     return 0;
 }
 
-static void print_commands(FILE *f)
+/* The command list, each line after `indent`. */
+static void print_commands(FILE *f, const char *indent)
 {
-    fputs("Commands (one per line; [/NSP] addresses a namespace, default: the first --namespace):\n"
-          "  [/NSP] emit EVENT [ARG...]      send an event; ARGs are JSON values or binary\n"
-          "                                  (@file:PATH, @hex:0102, @b64:AQI=, {\"$binary\":\"AQI=\"})\n"
-          "  [/NSP] emit-ack EVENT [ARG...]  send an event asking for an ack (printed when it comes)\n"
-          "  [/NSP] ack ID [ARG...]          answer the server's event ID\n"
-          "  connect NSP [AUTH]              join a namespace (AUTH: a JSON object)\n"
-          "  disconnect [NSP]                leave a namespace\n"
-          "  sleep MS                        pause the script\n"
-          "  [/NSP] wait WHAT [MS]           pause until WHAT arrives (default 10000 ms); WHAT is an\n"
-          "                                  output event (connect, disconnect, connect_error, ack,\n"
-          "                                  ack_timeout, open, upgrade, close, reconnect, ...) or\n"
-          "                                  message or message:NAME\n"
-          "  close                           close the connection (connect starts a new one)\n"
-          "  quit                            close and exit\n"
-          "  help                            this list\n"
-          "Lines starting with # are comments.\n",
-          f);
+    static const char *const lines[] = {
+        "Commands (one per line; [/NSP] addresses a namespace, default: the first --namespace):",
+        "  [/NSP] emit EVENT [ARG...]      send an event; ARGs are JSON values or binary",
+        "                                  (@file:PATH, @hex:0102, @b64:AQI=, {\"$binary\":\"AQI=\"})",
+        "  [/NSP] emit-ack EVENT [ARG...]  send an event asking for an ack (printed when it comes)",
+        "  [/NSP] ack ID [ARG...]          answer the server's event ID",
+        "  connect NSP [AUTH]              join a namespace (AUTH: a JSON object)",
+        "  disconnect [NSP]                leave a namespace",
+        "  sleep MS                        pause the script",
+        "  [/NSP] wait WHAT [MS]           pause until WHAT arrives (default 10000 ms); WHAT is an",
+        "                                  output event (connect, disconnect, connect_error, ack,",
+        "                                  ack_timeout, open, upgrade, close, reconnect, ...) or",
+        "                                  message or message:NAME",
+        "  close                           close the connection (connect starts a new one)",
+        "  quit                            close and exit",
+        "  help                            this list",
+        "Lines starting with # are comments.",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        fprintf(f, "%s%s\n", indent, lines[i]);
+    }
 }
 
 /* Runs one command line. Returns 0, or -1 after printing why it failed. */
@@ -1189,8 +1130,6 @@ static int exec_line(app *a, const char *line)
             err_msg(a, "disconnect: %s", eio_strerror(rc));
             return -1;
         }
-        e->live = false; /* a socket still connecting reports nothing */
-        e->connected = false;
         sioc_client_glue_drain(a->g);
         return 0;
     }
@@ -1238,9 +1177,6 @@ static int exec_line(app *a, const char *line)
     }
     if (slice_is(cmd, "close")) {
         int rc = sio_client_close(a->s, (eio_time)now);
-        for (size_t i = 0; i < a->n_nsps; i++) {
-            a->nsps[i].live = false;
-        }
         if (rc != 0) {
             err_msg(a, "close: %s", eio_strerror(rc));
         }
@@ -1252,7 +1188,7 @@ static int exec_line(app *a, const char *line)
         return 0;
     }
     if (slice_is(cmd, "help")) {
-        print_commands(stderr);
+        print_commands(stderr, "");
         return 0;
     }
     err_msg(a, "unknown command '%.*s' (try: help)", (int)cmd.len, (const char *)cmd.ptr);
@@ -1497,7 +1433,7 @@ static bool settled(const app *a)
         return false;
     }
     for (size_t i = 0; i < a->n_nsps; i++) {
-        if (a->nsps[i].live && !a->nsps[i].connected) {
+        if (nsp_state(a, &a->nsps[i]) == SIO_SOCKET_CONNECTING) {
             return false;
         }
     }
@@ -1582,11 +1518,24 @@ static void print_help(FILE *f)
             "SYNOPSIS\n"
             "    sioc connect [OPTIONS] URL\n"
             "\n"
+            "DESCRIPTION\n"
+            "    Connects to the Socket.IO server at URL (Engine.IO 4 / Socket.IO 5, or\n"
+            "    with --eio 3 the socket.io 2 protocols), joins the namespaces asked for,\n"
+            "    runs commands (emit, ack, connect, disconnect, wait, ...; see COMMANDS)\n"
+            "    and prints everything that happens on stdout, one JSON object per line\n"
+            "    (see OUTPUT): a scriptable client for trying out and testing servers.\n"
+            "\n"
             "    URL is http://HOST[:PORT][/PATH][?QUERY] (https with TLS; ws and wss are taken\n"
             "    as http and https). PATH is the Engine.IO path, default /socket.io/; QUERY is\n"
             "    added to every request. Commands are read from stdin (a terminal, with line\n"
             "    editing when built with libedit, or a script), or given with --emit/--command.\n"
-            "    Everything received is printed on stdout, one JSON object per line.\n"
+            "    The connection starts with long polling and upgrades to WebSocket unless\n"
+            "    told otherwise, and reconnects after a loss unless --no-reconnect is given,\n"
+            "    as socket.io-client does.\n"
+            "\n"
+            "    At the end of the script (end of stdin, or of --emit/--command without\n"
+            "    --stdin) sioc waits until every namespace connected or failed and every ack\n"
+            "    arrived or timed out, then closes and exits.\n"
             "\n"
             "OPTIONS\n"
             "    --eio 3|4                 Engine.IO version: 4 = Socket.IO v5 (default);\n"
@@ -1620,11 +1569,13 @@ static void print_help(FILE *f)
             "    --ca FILE                 https: trust the CA certificates in FILE (PEM)\n"
             "    --verbose                 network library warnings on stderr\n"
             "    -h, --help                this help\n"
-            "\n");
-    print_commands(f);
+            "\n"
+            "COMMANDS\n");
+    print_commands(f, "    ");
     fprintf(f,
             "\n"
-            "OUTPUT (stdout, one JSON object per line)\n"
+            "OUTPUT\n"
+            "    On stdout, one JSON object per line:\n"
             "    {\"event\":\"open\",\"sid\":..,\"transport\":\"polling\",\"eio\":4,...}\n"
             "    {\"event\":\"connect\",\"nsp\":\"/\",\"sid\":\"...\"}\n"
             "    {\"event\":\"message\",\"nsp\":\"/\",\"name\":\"x\",\"args\":[...],\"id\":N}  (id: ack wanted)\n"
@@ -1636,10 +1587,6 @@ static void print_help(FILE *f)
             "    {\"event\":\"close\",\"reason\":\"transport close\"}, recovered,\n"
             "    {\"event\":\"reconnect_attempt\",\"attempt\":N}, reconnect, reconnect_failed\n"
             "    Binary values are {\"$binary\":\"<base64>\"}; errors go to stderr.\n"
-            "\n"
-            "    At the end of the script (end of stdin, or of --emit/--command without\n"
-            "    --stdin) sioc waits until every namespace connected or failed and every ack\n"
-            "    arrived or timed out, then closes and exits.\n"
             "\n"
             "EXIT STATUS\n"
             "    0  success\n"
@@ -2093,7 +2040,6 @@ static int run(int argc, char **argv)
     a.url = o.url;
     a.version = o.so.version;
     a.auto_ack = o.auto_ack;
-    a.reconnection = o.so.reconnection;
     a.has_exit_after = o.has_exit_after;
     a.exit_at = net_now(a.loop) + o.exit_after;
     a.read_stdin = o.n_cmds == 0 || o.stdin_flag;

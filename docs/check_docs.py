@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """check_docs.py CHECK ARGS...: the `docs` test suite.
 
-  man SIOC SIOC.1            each verb's --help has NAME, SYNOPSIS, OPTIONS and
-                             EXIT STATUS; every option of `sioc --help` and of
-                             each verb's --help appears in the man page, and
-                             every verb has its section
+  man SIOC SIOC.1            each verb's --help has NAME, SYNOPSIS, DESCRIPTION,
+                             OPTIONS and EXIT STATUS; every option of `sioc
+                             --help` and of each verb's --help appears in the
+                             man page, every verb has its section, and the page
+                             names neither the source nor the build directory
   doxygen DOXYGEN DOXYFILE ROOT
                              Doxygen runs without a single warning (an
                              undocumented public item is one), and the public
@@ -76,7 +77,7 @@ def check_man(sioc, page):
     for who, text in texts[1:]:
         # A complete help text, in the layout the man page generator reads.
         heads = re.findall(r"^([A-Z][A-Z ]*)$", text, re.M)
-        for need in ("NAME", "SYNOPSIS", "OPTIONS", "EXIT STATUS"):
+        for need in ("NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS"):
             if need not in heads:
                 problem(f"`{who} --help` has no {need} section")
         if not re.search(r"^NAME\n    " + re.escape(who) + r" - \S", text, re.M):
@@ -92,6 +93,12 @@ def check_man(sioc, page):
     for v in verbs:
         if not re.search(r'^\.SH "' + re.escape(v.upper()) + '"', man, re.M):
             problem(f"the man page has no section for verb {v}")
+    # The page is installed: it must not name the machine it was built on.
+    source_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    build_root = os.path.dirname(os.path.dirname(os.path.abspath(sioc)))
+    for where in sorted({source_root, build_root}):
+        if where != "/" and where in man:
+            problem(f"{os.path.basename(page)} names the build machine's directory {where}")
     print(f"{len(verbs)} verbs, {count} options checked against the man page")
 
 

@@ -1211,6 +1211,91 @@ static void test_disconnect_connecting(void **state)
     sio_client_free(c);
 }
 
+/* sio_client_socket_state through every transition, read before the
+   events are drained (the state changes with the call, not the drain). */
+static void test_socket_state(void **state)
+{
+    (void)state;
+    sio_client_options o = opts(SIO_V5);
+    o.reconnection_delay = 100;
+    o.reconnection_attempts = 1;
+    o.open_timeout = 0;
+    assert_int_equal(sio_client_socket_state(NULL, 1), SIO_SOCKET_GONE);
+    sio_client *c = make(&o);
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_GONE); /* unknown */
+    assert_int_equal(sio_client_connect(c, "/", NULL, now_ms), 1);
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_CONNECTING);
+    expect_actions(c, "OPEN", NONE);
+    assert_int_equal(sio_client_eio_open(c, now_ms), 0);
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_CONNECTING);
+    expect_actions(c, "T:0", NONE);
+    feed(c, "0{\"sid\":\"s1\"}");
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_CONNECTED);
+    expect_events(c, "CONNECT 1 / sid=s1", NONE);
+    /* a second socket refused by the server */
+    assert_int_equal(sio_client_connect(c, "/no", NULL, now_ms), 2);
+    expect_actions(c, "T:0/no,", NONE);
+    feed(c, "4/no,{\"message\":\"nope\"}");
+    assert_int_equal(sio_client_socket_state(c, 2), SIO_SOCKET_GONE);
+    expect_events(c, "CONNECT_ERROR 2 /no {\"message\":\"nope\"} reason=none", NONE);
+    /* a third one the server disconnects, a fourth we disconnect */
+    assert_int_equal(sio_client_connect(c, "/b", NULL, now_ms), 3);
+    assert_int_equal(sio_client_connect(c, "/d", NULL, now_ms), 4);
+    expect_actions(c, "T:0/b,", "T:0/d,", NONE);
+    feed(c, "0/b,{\"sid\":\"B\"}");
+    feed(c, "0/d,{\"sid\":\"D\"}");
+    expect_events(c, "CONNECT 3 /b sid=B", "CONNECT 4 /d sid=D", NONE);
+    feed(c, "1/b,");
+    assert_int_equal(sio_client_socket_state(c, 3), SIO_SOCKET_GONE);
+    assert_int_equal(sio_client_disconnect(c, 4, now_ms), 0);
+    assert_int_equal(sio_client_socket_state(c, 4), SIO_SOCKET_GONE);
+    expect_events(c, "DISCONNECT 3 /b io server disconnect",
+                  "DISCONNECT 4 /d io client disconnect", NONE);
+    expect_actions(c, "T:1/d,", NONE);
+    /* connection lost with reconnection: waiting again, not gone */
+    assert_int_equal(sio_client_eio_close(c, EIO_CLOSE_TRANSPORT_CLOSE, now_ms), 0);
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_CONNECTING);
+    expect_events(c, "DISCONNECT 1 / transport close", NONE);
+    now_ms += 100;
+    assert_int_equal(sio_client_handle_expiry(c, now_ms), 0);
+    expect_events(c, "RECONNECT_ATTEMPT 1", NONE);
+    expect_actions(c, "OPEN", NONE);
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_CONNECTING);
+    assert_int_equal(sio_client_eio_open(c, now_ms), 0);
+    expect_events(c, "RECONNECT 1", NONE);
+    expect_actions(c, "T:0", NONE);
+    feed(c, "0{\"sid\":\"s2\"}");
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_CONNECTED);
+    expect_events(c, "CONNECT 1 / sid=s2", NONE);
+    /* lost again, and the only attempt fails: gone for good */
+    assert_int_equal(sio_client_eio_close(c, EIO_CLOSE_TRANSPORT_ERROR, now_ms), 0);
+    expect_events(c, "DISCONNECT 1 / transport error", NONE);
+    now_ms += 100;
+    assert_int_equal(sio_client_handle_expiry(c, now_ms), 0);
+    expect_events(c, "RECONNECT_ATTEMPT 1", NONE);
+    expect_actions(c, "OPEN", NONE);
+    assert_int_equal(sio_client_eio_close(c, EIO_CLOSE_TRANSPORT_ERROR, now_ms), 0);
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_GONE);
+    expect_events(c, "CONNECT_ERROR 1 / \"transport error\" reason=transport error",
+                  "RECONNECT_FAILED", NONE);
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_GONE);
+    sio_client_free(c);
+
+    /* Without reconnection a loss ends the socket; sio_client_close ends
+       a connecting one too. */
+    o.reconnection = false;
+    int64_t s;
+    c = connected_v5(&o, &s);
+    assert_int_equal(sio_client_eio_close(c, EIO_CLOSE_PING_TIMEOUT, now_ms), 0);
+    assert_int_equal(sio_client_socket_state(c, 1), SIO_SOCKET_GONE);
+    expect_events(c, "DISCONNECT 1 / ping timeout", NONE);
+    assert_int_equal(sio_client_connect(c, "/", NULL, now_ms), 2);
+    assert_int_equal(sio_client_socket_state(c, 2), SIO_SOCKET_CONNECTING);
+    assert_int_equal(sio_client_close(c, now_ms), 0);
+    assert_int_equal(sio_client_socket_state(c, 2), SIO_SOCKET_GONE);
+    sio_client_free(c);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Allocation failures                                                       */
 /* ------------------------------------------------------------------------ */
@@ -1316,6 +1401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_disconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disconnect_connecting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_socket_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocation_failures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

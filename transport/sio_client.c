@@ -1622,6 +1622,15 @@ bool sio_client_connected(const sio_client *c, uint32_t socket)
     return s != NULL && s->state == SOCK_CONNECTED;
 }
 
+sio_socket_state sio_client_socket_state(const sio_client *c, uint32_t socket)
+{
+    const cl_socket *s = c ? find_socket(c, socket) : NULL;
+    if (s == NULL) {
+        return SIO_SOCKET_GONE;
+    }
+    return s->state == SOCK_CONNECTED ? SIO_SOCKET_CONNECTED : SIO_SOCKET_CONNECTING;
+}
+
 const char *sio_client_socket_id(const sio_client *c, uint32_t socket)
 {
     const cl_socket *s = c ? find_socket(c, socket) : NULL;

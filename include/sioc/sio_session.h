@@ -221,6 +221,32 @@ SIOC_API int sio_client_handle_expiry(sio_client *c, eio_time now);
 
 /** Whether `socket` is connected. */
 SIOC_API bool sio_client_connected(const sio_client *c, uint32_t socket);
+
+/** What sio_client_socket_state says about one socket handle. */
+typedef enum sio_socket_state {
+    /** Unknown handle, or the socket is over for good: disconnected by
+        sio_client_disconnect or sio_client_close, by the server (DISCONNECT
+        or CONNECT_ERROR), by a connection loss without reconnection, or
+        after SIO_EVENT_RECONNECT_FAILED. Handles are never reused, so a
+        socket in this state never leaves it. */
+    SIO_SOCKET_GONE = 0,
+    /** Waiting: for the Engine.IO session to open, for a reconnection
+        delay, or for the server's answer to its CONNECT. Emits are buffered
+        and the socket will connect (or end) later. */
+    SIO_SOCKET_CONNECTING = 1,
+    /** Connected: emits go out at once; sio_client_socket_id is set. */
+    SIO_SOCKET_CONNECTED = 2,
+} sio_socket_state;
+
+/**
+ * The state of `socket`, as of the last call into the machine (a socket
+ * the server disconnected reads SIO_SOCKET_GONE as soon as the call that
+ * queued its last event returns, before that event is drained); a socket
+ * that lost its connection reads SIO_SOCKET_CONNECTING while reconnection
+ * may bring it back. SIO_SOCKET_GONE for a NULL client or an unknown
+ * handle.
+ */
+SIOC_API sio_socket_state sio_client_socket_state(const sio_client *c, uint32_t socket);
 /** The Socket.IO id of `socket` once connected (NUL-terminated), else NULL. */
 SIOC_API const char *sio_client_socket_id(const sio_client *c, uint32_t socket);
 
