@@ -429,7 +429,10 @@ static void byte_at_a_time_is_linear(void **state)
     (void)state;
     size_t n = 400000;
     uint8_t *body = malloc(n + 16);
-    assert_non_null(body);
+    if (body == NULL) { /* an early return also tells gcc the writes below are in bounds */
+        fail_msg("out of memory");
+        return;
+    }
     for (int fmt = 0; fmt < 3; fmt++) {
         eio_payload_decoder d;
         size_t len;
