@@ -349,6 +349,28 @@ static void upgrade_q(const sinfo *si, char *out, size_t cap)
 
 /* ======================================================================== */
 
+/* An echo: the data of the server's own MESSAGE event goes straight back
+   into eio_server_send (nothing is released before it is copied). */
+static void test_send_own_event_data(void **st)
+{
+    (void)st;
+    h *t = hnew(EIO_ACCEPT_V4);
+    sinfo si = open_ws(t, EIO_V4, 7, 0);
+    ws_msg(t, 7, "4hello", 6, false, 1);
+    static const uint8_t blob[] = {0, 1, 2, 0xff};
+    ws_msg(t, 7, (const char *)blob, sizeof blob, true, 1);
+    for (int i = 0; i < 2; i++) {
+        eio_event e;
+        assert_int_equal(eio_server_next_event(t->s, &e), 1);
+        assert_int_equal(e.type, EIO_EVENT_MESSAGE);
+        assert_int_equal(eio_server_send(t->s, si.id, e.data, e.len, e.binary, 2), 0);
+    }
+    x_frame(t, 7, "4hello", 6, false);
+    x_frame(t, 7, (const char *)blob, sizeof blob, true);
+    x_no_action(t);
+    hfree(t);
+}
+
 static void test_close_reason_names(void **st)
 {
     (void)st;
@@ -1768,6 +1790,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_close_reason_names),
+        cmocka_unit_test(test_send_own_event_data),
         cmocka_unit_test(test_new_args),
         cmocka_unit_test(test_handshake_polling_v4),
         cmocka_unit_test(test_handshake_polling_v3),

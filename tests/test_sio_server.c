@@ -203,6 +203,39 @@ static void connect_v5(fx *f, uint32_t session, const char *nsp, uint32_t sock, 
 
 /* ------------------------------------------------------------------------ */
 
+/* An echo: the tree of the server's own EVENT goes straight back into
+   sio_server_emit and sio_server_ack (nothing is released before it is
+   encoded). The event is large so that its tree spans several arena blocks. */
+static void test_emit_own_event_data(void **state)
+{
+    (void)state;
+    fx *f = fx_new(false);
+    connect_v5(f, 1, "/", 1, SID1, true);
+    size_t n = 3000;
+    char *in = malloc(n * 8 + 32);
+    char *want = malloc(n * 8 + 32);
+    assert_non_null(in);
+    assert_non_null(want);
+    size_t k = (size_t)sprintf(in, "21[\"echo\"");
+    for (size_t i = 0; i < n; i++) {
+        k += (size_t)sprintf(in + k, ",[%zu]", i % 10);
+    }
+    sprintf(in + k, "]");
+    msg(f, 1, in, 0);
+    sio_event e = expect_event(f, SIO_EVENT_EVENT, 1, 1, "/");
+    assert_true(e.has_id);
+    assert_int_equal(sio_server_emit(f->s, 1, e.data, 0, 0, 1), 0);
+    assert_int_equal(sio_server_ack(f->s, 1, e.id, e.data, 1), 0);
+    sprintf(want, "2%s", in + 2);
+    expect_send(f, 1, want);
+    sprintf(want, "31%s", in + 2);
+    expect_send(f, 1, want);
+    expect_no_action(f);
+    free(in);
+    free(want);
+    fx_free(f);
+}
+
 static void test_options_default(void **state)
 {
     (void)state;
@@ -1561,6 +1594,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_default),
+        cmocka_unit_test(test_emit_own_event_data),
         cmocka_unit_test(test_sample_session_v5),
         cmocka_unit_test(test_sample_session_v4),
         cmocka_unit_test(test_auto_accept),

@@ -1381,7 +1381,9 @@ int eio_client_send(eio_client *c, const uint8_t *data, size_t len, bool binary,
     if (c == NULL || (data == NULL && len > 0)) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
-    enter(c, now);
+    /* Only the clock: `data` may be the data of one of this client's own
+       events (an echo); the next other call releases it. */
+    observe_time(c, now);
     if (c->state == ST_CLOSING || c->state == ST_CLOSED) {
         return EIO_ERR_INVALID_ARGUMENT;
     }

@@ -1684,8 +1684,10 @@ int eio_server_send(eio_server *s, uint32_t session, const uint8_t *data, size_t
     if (!s || (len && !data)) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
+    /* Nothing handed out earlier is released here: `data` may be the data
+       of one of this server's own events (an echo); the next other call
+       releases it. */
     (void)eio_sess_now(&s->last_now, now);
-    queues_reclaim(s);
     sess *x = find_handle(s, session);
     if (!x || x->state != EIO_STATE_OPEN) {
         return EIO_ERR_INVALID_ARGUMENT;

@@ -352,6 +352,21 @@ static eio_time begin(sio_client *c, eio_time now)
     return now;
 }
 
+/*
+ * The start of the calls that take application data to send (emit, ack):
+ * only the clock. Nothing handed out earlier is released, so the data may
+ * point into this machine's own events (an echo, an ack with the event's
+ * arguments); the next other call releases it.
+ */
+static eio_time begin_output(sio_client *c, eio_time now)
+{
+    if (now < c->last_now) {
+        now = c->last_now;
+    }
+    c->last_now = now;
+    return now;
+}
+
 static eio_time deadline_after(eio_time now, uint64_t ms)
 {
     return ms >= EIO_TIME_NEVER - 1 - now ? EIO_TIME_NEVER - 1 : now + ms;
@@ -1216,7 +1231,7 @@ int64_t sio_client_emit(sio_client *c, uint32_t socket, const eio_json *args, un
     if (c == NULL || args == NULL || args->type != EIO_JSON_ARRAY) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
-    now = begin(c, now);
+    now = begin_output(c, now);
     cl_socket *s = find_socket(c, socket);
     if (s == NULL) {
         return EIO_ERR_INVALID_ARGUMENT;
@@ -1302,7 +1317,7 @@ int sio_client_ack(sio_client *c, uint32_t socket, uint64_t id, const eio_json *
     if (c == NULL || (args != NULL && args->type != EIO_JSON_ARRAY) || id > SIO_MAX_ACK_ID) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
-    (void)begin(c, now);
+    (void)begin_output(c, now);
     cl_socket *s = find_socket(c, socket);
     if (s == NULL) {
         return EIO_ERR_INVALID_ARGUMENT;

@@ -630,6 +630,17 @@ static eio_time begin(sio_server *s, eio_time now)
     return eio_sess_now(&s->last_now, now);
 }
 
+/*
+ * The start of the calls that take application data to send (emit,
+ * broadcast, ack, refuse): only the clock. Nothing handed out earlier is
+ * released, so the data may point into this machine's own events (an echo,
+ * an ack with the event's arguments); the next other call releases it.
+ */
+static eio_time begin_output(sio_server *s, eio_time now)
+{
+    return eio_sess_now(&s->last_now, now);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Encoding                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -1546,7 +1557,7 @@ int sio_server_refuse(sio_server *s, uint32_t socket, const char *message, const
     if (s == NULL || message == NULL) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
-    begin(s, now);
+    begin_output(s, now);
     sock *k = find_socket(s, socket);
     if (k == NULL || k->state != SOCK_PENDING) {
         return EIO_ERR_INVALID_ARGUMENT;
@@ -1597,7 +1608,7 @@ int64_t sio_server_emit(sio_server *s, uint32_t socket, const eio_json *args, un
         (flags & ~(SIO_EMIT_ACK | SIO_EMIT_VOLATILE)) != 0) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
-    now = begin(s, now);
+    now = begin_output(s, now);
     bool want_ack = (flags & SIO_EMIT_ACK) != 0;
     bool is_volatile = (flags & SIO_EMIT_VOLATILE) != 0;
     sock *k = connected_socket(s, socket);
@@ -1658,7 +1669,7 @@ int64_t sio_server_broadcast(sio_server *s, const uint32_t *sockets, size_t n,
         args->type != EIO_JSON_ARRAY) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
-    begin(s, now);
+    begin_output(s, now);
     /* One encoding per (protocol version, namespace) met, usually just one. With
        recovery, one offset for the whole broadcast (the reference's one id per
        packet), carried by v5 sockets only. */
@@ -1743,7 +1754,7 @@ int sio_server_ack(sio_server *s, uint32_t socket, uint64_t id, const eio_json *
     if (s == NULL || id > SIO_MAX_ACK_ID || (args != NULL && args->type != EIO_JSON_ARRAY)) {
         return EIO_ERR_INVALID_ARGUMENT;
     }
-    begin(s, now);
+    begin_output(s, now);
     sock *k = connected_socket(s, socket);
     if (k == NULL) {
         return EIO_ERR_INVALID_ARGUMENT;

@@ -21,8 +21,10 @@
  * Pointer lifetimes: data in an action or event points into the machine's
  * own storage or into the buffer passed to the call that produced it. It
  * stays valid until the next call to any function of that machine other
- * than *_next_action / *_next_event / *_get_expiry / getters. Drain both
- * queues after every input call.
+ * than *_next_action / *_next_event / *_get_expiry / getters, and
+ * eio_client_send / eio_server_send, which release nothing: an event's
+ * data may be passed straight back to them (an echo). Drain both queues
+ * after every input call.
  *
  * Every buffer is bounded by an option; the machines allocate only through
  * the eio_mem given at creation.

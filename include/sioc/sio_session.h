@@ -17,7 +17,11 @@
  * *_get_expiry / *_handle_expiry carry deadlines (ack timeouts,
  * reconnection delays, connect timeouts); pointers in actions and events
  * (including packet trees) stay valid until the next call to any other
- * function of the machine; allocation only through the eio_mem given.
+ * function of the machine, except the calls that send application data
+ * (sio_client_emit, sio_client_ack, sio_server_emit, sio_server_broadcast,
+ * sio_server_ack, sio_server_refuse), which release nothing: an event's
+ * tree may be passed straight back to them (an echo, an ack with the
+ * event's arguments); allocation only through the eio_mem given.
  *
  * Application data is an eio_json array tree (sioc/json.h): the event name
  * first, then the arguments; EIO_JSON_BINARY nodes are sent as binary
