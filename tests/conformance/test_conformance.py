@@ -277,7 +277,14 @@ def conform(label, argv):
                 label, p.returncode, p.stdout.decode("utf-8", "replace")[-3000:],
                 p.stderr.decode("utf-8", "replace")[-3000:]))
         results = load_report(report)
-        log("  %-34s %3d cases in %5.1f s, exit %d" % (label, len(results), dt, p.returncode))
+        counts = {}
+        for c in results.values():
+            counts[c.get("verdict")] = counts.get(c.get("verdict"), 0) + 1
+        tally = ", ".join("%d %s" % (counts[v], v) for v in
+                          ("pass", "non-strict", "fail", "skipped", "unsupported", "informational")
+                          if counts.get(v))
+        log("  %-34s %3d cases in %5.1f s, exit %d: %s" % (label, len(results), dt,
+                                                          p.returncode, tally))
         return p.returncode, results, p.stdout.decode("utf-8", "replace")
 
 
