@@ -211,24 +211,24 @@ static void test_emit_own_event_data(void **state)
     (void)state;
     fx *f = fx_new(false);
     connect_v5(f, 1, "/", 1, SID1, true);
-    size_t n = 3000;
-    char *in = malloc(n * 8 + 32);
-    char *want = malloc(n * 8 + 32);
+    size_t n = 3000, cap = n * 8 + 32;
+    char *in = malloc(cap);
+    char *want = malloc(cap);
     assert_non_null(in);
     assert_non_null(want);
-    size_t k = (size_t)sprintf(in, "21[\"echo\"");
+    size_t k = (size_t)snprintf(in, cap, "21[\"echo\"");
     for (size_t i = 0; i < n; i++) {
-        k += (size_t)sprintf(in + k, ",[%zu]", i % 10);
+        k += (size_t)snprintf(in + k, cap - k, ",[%zu]", i % 10);
     }
-    sprintf(in + k, "]");
+    snprintf(in + k, cap - k, "]");
     msg(f, 1, in, 0);
     sio_event e = expect_event(f, SIO_EVENT_EVENT, 1, 1, "/");
     assert_true(e.has_id);
     assert_int_equal(sio_server_emit(f->s, 1, e.data, 0, 0, 1), 0);
     assert_int_equal(sio_server_ack(f->s, 1, e.id, e.data, 1), 0);
-    sprintf(want, "2%s", in + 2);
+    snprintf(want, cap, "2%s", in + 2);
     expect_send(f, 1, want);
-    sprintf(want, "31%s", in + 2);
+    snprintf(want, cap, "31%s", in + 2);
     expect_send(f, 1, want);
     expect_no_action(f);
     free(in);
