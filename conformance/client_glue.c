@@ -256,6 +256,15 @@ static void leave(sioc_client_glue *g)
 
 static void drain_eio(cg_inst *in);
 
+/* Ends a network callback that fed the machine of `in` (`rc`, what the
+   machine answered): sends what the machine has to send. */
+static void fed(sioc_client_glue *g, cg_inst *in, int rc)
+{
+    note_error(g, rc);
+    drain_eio(in);
+    leave(g);
+}
+
 static void http_done(net_loop *l, uint64_t req, const net_http_response *r, void *ud)
 {
     (void)l;
@@ -276,9 +285,7 @@ static void http_done(net_loop *l, uint64_t req, const net_http_response *r, voi
         rc = eio_client_http_response(in->c, conn, r->status, r->content_type, r->body, r->len,
                                       now_of(g));
     }
-    note_error(g, rc);
-    drain_eio(in);
-    leave(g);
+    fed(g, in, rc);
 }
 
 static void ws_on_open(net_loop *l, uint64_t ws, void *ud)
@@ -289,9 +296,7 @@ static void ws_on_open(net_loop *l, uint64_t ws, void *ud)
     cg_inst *in = k->in;
     sioc_client_glue *g = in->g;
     enter(g);
-    note_error(g, eio_client_ws_opened(in->c, k->conn, now_of(g)));
-    drain_eio(in);
-    leave(g);
+    fed(g, in, eio_client_ws_opened(in->c, k->conn, now_of(g)));
 }
 
 static void ws_on_message(net_loop *l, uint64_t ws, const uint8_t *data, size_t len, bool binary,
@@ -303,9 +308,7 @@ static void ws_on_message(net_loop *l, uint64_t ws, const uint8_t *data, size_t 
     cg_inst *in = k->in;
     sioc_client_glue *g = in->g;
     enter(g);
-    note_error(g, eio_client_ws_message(in->c, k->conn, data, len, binary, now_of(g)));
-    drain_eio(in);
-    leave(g);
+    fed(g, in, eio_client_ws_message(in->c, k->conn, data, len, binary, now_of(g)));
 }
 
 static void ws_on_close(net_loop *l, uint64_t ws, int code, const char *why, void *ud)
@@ -320,9 +323,7 @@ static void ws_on_close(net_loop *l, uint64_t ws, int code, const char *why, voi
     uint32_t conn = k->conn;
     conn_remove(k);
     enter(g);
-    note_error(g, eio_client_ws_closed(in->c, conn, now_of(g)));
-    drain_eio(in);
-    leave(g);
+    fed(g, in, eio_client_ws_closed(in->c, conn, now_of(g)));
 }
 
 static const net_ws_callbacks ws_callbacks = {

@@ -6,7 +6,6 @@
 #include "conform_record.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +37,17 @@ typedef struct rec {
     char sid[EIO_SID_MAX + 1];
     int eio;
     int n_sids;
+    bool too_many; /* a frame past REC_MAX_FRAMES came */
+    bool nomem;    /* a frame could not be kept */
 } rec;
+
+/* The command line. */
+typedef struct rec_cli {
+    const char *url, *message, *id, *outp;
+    int eio;
+    size_t listen_ms, timeout;
+    bool heartbeat, insecure;
+} rec_cli;
 
 static void r_open(net_loop *l, uint64_t ws, void *ud)
 {
@@ -53,10 +62,12 @@ static void r_msg(net_loop *l, uint64_t ws, const uint8_t *d, size_t n, bool bin
     (void)ws;
     rec *r = ud;
     if (r->n == REC_MAX_FRAMES) {
+        r->too_many = true;
         return;
     }
     r->q[r->n].d = malloc(n + 1);
     if (r->q[r->n].d == NULL) {
+        r->nomem = true;
         return;
     }
     memcpy(r->q[r->n].d, d, n);
@@ -255,154 +266,109 @@ static void help(void)
            "        --out hello.scn\n");
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static int record_fail(rec *r, const char *fmt, ...)
+/* Parses the command line into `c`. Returns 0, 1 after printing --help,
+   or a negative number after reporting a usage error. */
+static int parse_cli(int argc, char **argv, rec_cli *c)
 {
-    (void)r;
-    va_list ap;
-    fputs(SIOC_PROG " " VERB ": ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return SIOC_EXIT_USAGE;
-}
-
-int conform_record_main(int argc, char **argv)
-{
-    const char *url = NULL, *message = NULL, *id = "record.session", *outp = NULL;
-    int eio = 4;
-    size_t listen_ms = 1000, timeout = 5000;
-    bool heartbeat = true, insecure = false;
+    c->id = "record.session";
+    c->eio = 4;
+    c->listen_ms = 1000;
+    c->timeout = 5000;
+    c->heartbeat = true;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val;
         int m, which;
         if (sioc_opt_flag(arg, "--help") || sioc_opt_flag(arg, "-h")) {
             help();
-            return SIOC_EXIT_OK;
+            return 1;
         }
         if (sioc_opt_flag(arg, "--no-heartbeat")) {
-            heartbeat = false;
+            c->heartbeat = false;
             continue;
         }
         if (sioc_opt_flag(arg, "--insecure")) {
-            insecure = true;
+            c->insecure = true;
             continue;
         }
         if ((m = sioc_opt_choice(VERB, argc, argv, &i, "--eio", "3", "4", &which)) != 0) {
             if (m < 0) {
-                return SIOC_EXIT_USAGE;
+                return -1;
             }
-            eio = which == 0 ? 3 : 4;
+            c->eio = which == 0 ? 3 : 4;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--message", &val)) != 0) {
             if (m < 0) {
-                return SIOC_EXIT_USAGE;
+                return -1;
             }
             if (val[0] < '0' || val[0] > '6') {
-                return sioc_usage_error(VERB, "--message must be an Engine.IO packet starting "
+                return -sioc_usage_error(VERB, "--message must be an Engine.IO packet starting "
                                               "with a type digit, got '%s'",
                                         val);
             }
-            message = val;
+            c->message = val;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--id", &val)) != 0) {
             if (m < 0) {
-                return SIOC_EXIT_USAGE;
+                return -1;
             }
-            for (const char *c = val; *c != '\0'; c++) {
-                if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' ||
-                      *c == '-' || *c == '_') ||
-                    !(val[0] >= 'a' && val[0] <= 'z')) {
-                    return sioc_usage_error(VERB, "--id: a case id is a-z, 0-9, '.', '_', '-' "
-                                                  "starting with a letter, got '%s'",
-                                            val);
-                }
+            bool ok = val[0] >= 'a' && val[0] <= 'z';
+            for (const char *ch = val; *ch != '\0' && ok; ch++) {
+                ok = (*ch >= 'a' && *ch <= 'z') || (*ch >= '0' && *ch <= '9') || *ch == '.' ||
+                     *ch == '-' || *ch == '_';
             }
-            id = val;
+            if (!ok) {
+                return -sioc_usage_error(VERB, "--id: a case id is a-z, 0-9, '.', '_', '-' "
+                                               "starting with a letter, got '%s'",
+                                         val);
+            }
+            c->id = val;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--out", &val)) != 0) {
             if (m < 0) {
-                return SIOC_EXIT_USAGE;
+                return -1;
             }
-            outp = val;
+            c->outp = val;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--listen", &val)) != 0) {
-            if (m < 0 || sioc_parse_size(VERB, "--listen", val, 0, 600000, &listen_ms) != 0) {
-                return SIOC_EXIT_USAGE;
+            if (m < 0 || sioc_parse_size(VERB, "--listen", val, 0, 600000, &c->listen_ms) != 0) {
+                return -1;
             }
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--timeout", &val)) != 0) {
-            if (m < 0 || sioc_parse_size(VERB, "--timeout", val, 1, 3600000, &timeout) != 0) {
-                return SIOC_EXIT_USAGE;
+            if (m < 0 || sioc_parse_size(VERB, "--timeout", val, 1, 3600000, &c->timeout) != 0) {
+                return -1;
             }
             continue;
         }
         if (arg[0] == '-') {
-            return sioc_usage_error(VERB, "unknown option '%s'", arg);
+            return -sioc_usage_error(VERB, "unknown option '%s'", arg);
         }
-        if (url != NULL) {
-            return sioc_usage_error(VERB, "unexpected argument '%s'", arg);
+        if (c->url != NULL) {
+            return -sioc_usage_error(VERB, "unexpected argument '%s'", arg);
         }
-        url = arg;
+        c->url = arg;
     }
-    if (url == NULL) {
-        return sioc_usage_error(VERB, "missing the URL of the server");
+    if (c->url == NULL) {
+        return -sioc_usage_error(VERB, "missing the URL of the server");
     }
-    net_url u;
-    if (net_url_parse(url, &u) != 0) {
-        return sioc_usage_error(VERB, "bad URL '%s'", url);
-    }
-    char path[2048];
-    snprintf(path, sizeof path, "%.*s", (int)strcspn(u.target, "?"), u.target);
-    size_t pl = strlen(path);
-    if (pl == 0 || path[pl - 1] != '/') {
-        if (pl + 1 < sizeof path) {
-            path[pl++] = '/';
-            path[pl] = '\0';
-        }
-    }
-    bool eio_only = pl >= 10 && strcmp(path + pl - 10, "engine.io/") == 0;
-    if (message == NULL) {
-        message = eio_only ? "4hello" : "42[\"message\",\"hello\"]";
-    }
+    return 0;
+}
 
-    rec r;
-    memset(&r, 0, sizeof r);
-    r.eio = eio;
-    net_loop_options lo;
-    memset(&lo, 0, sizeof lo);
-    lo.insecure = insecure;
-    if (net_loop_new(&r.loop, &lo) != 0) {
-        return record_fail(&r, "cannot create the network loop");
-    }
-    /* The case goes to memory first: nothing is written if the session fails. */
-    char *buf = NULL;
-    size_t buflen = 0;
-    r.out = open_memstream(&buf, &buflen);
-    int rc = SIOC_EXIT_USAGE;
-    if (r.out == NULL) {
-        net_loop_free(r.loop);
-        return record_fail(&r, "out of memory");
-    }
-    bool v6 = strchr(u.host, ':') != NULL;
-    char wsurl[3000];
-    snprintf(wsurl, sizeof wsurl, "%s://%s%s%s:%u%s?EIO=%d&transport=websocket",
-             u.tls ? "wss" : "ws", v6 ? "[" : "", u.host, v6 ? "]" : "", (unsigned)u.port, path,
-             eio);
+/* Plays the session with the server at `wsurl` and writes the case to
+   r->out. Returns the exit status. */
+static int record_session(rec *r, const rec_cli *c, const char *wsurl, bool eio_only)
+{
     static const net_ws_callbacks cb = {r_open, r_msg, r_close};
     time_t now = time(NULL);
     char date[64];
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
-    fprintf(r.out,
+    fprintf(r->out,
             "# Recorded by `sioc record` from %s on %s.\n"
             "case %s\n"
             "title   Replay of a WebSocket session recorded from a reference server\n"
@@ -415,98 +381,151 @@ int conform_record_main(int argc, char **argv)
             "\n"
             "ws s $path?EIO=$EIO&transport=websocket\n"
             "expect s open\n",
-            url, date, id, url, eio_only ? "eio" : "sio", eio);
-    r.ws = net_ws_open(r.loop, wsurl, NULL, 0, &cb, &r);
-    if (r.ws == 0) {
-        rc = record_fail(&r, "cannot open a WebSocket to %s", wsurl);
-        goto out;
+            c->url, date, c->id, c->url, eio_only ? "eio" : "sio", c->eio);
+    r->ws = net_ws_open(r->loop, wsurl, NULL, 0, &cb, r);
+    if (r->ws == 0) {
+        return sioc_error(VERB, "cannot open a WebSocket to %s", wsurl);
     }
-    net_time dl = net_now(r.loop) + (net_time)timeout;
-    while (!r.open && !r.closed && net_now(r.loop) < dl) {
-        net_run_once(r.loop, dl);
+    net_time dl = net_now(r->loop) + (net_time)c->timeout;
+    while (!r->open && !r->closed && net_now(r->loop) < dl) {
+        net_run_once(r->loop, dl);
     }
-    if (!r.open) {
-        rc = record_fail(&r, "the WebSocket to %s did not open", wsurl);
-        goto out;
+    if (!r->open) {
+        return sioc_error(VERB, "the WebSocket to %s did not open", wsurl);
     }
-    frame *f = next_frame(&r, (int64_t)timeout);
+    frame *f = next_frame(r, (int64_t)c->timeout);
     eio_handshake hs;
     if (f == NULL || f->binary || f->n < 2 || f->d[0] != '0' ||
         eio_handshake_parse(f->d + 1, f->n - 1, &hs, NULL) != 0) {
-        rc = record_fail(&r, "no valid open packet from the server");
-        goto out;
+        return sioc_error(VERB, "no valid open packet from the server");
     }
-    memcpy(r.sid, hs.sid, hs.sid_len + 1);
-    fprintf(r.out, "expect s packet json 0{\"sid\":$sid:string,\"upgrades\":%s,"
+    memcpy(r->sid, hs.sid, hs.sid_len + 1);
+    fprintf(r->out, "expect s packet json 0{\"sid\":$sid:string,\"upgrades\":%s,"
                    "\"pingInterval\":$pingInterval:int,\"pingTimeout\":$pingTimeout:int,...}\n",
             (hs.upgrades & EIO_UPGRADE_WEBSOCKET) ? "[\"websocket\"]" : "_:array");
     /* Heartbeats are handled by the script itself, not recorded as replies. */
     if (!eio_only) {
-        send_text(&r, "40");
-        f = next_frame(&r, (int64_t)timeout);
+        send_text(r, "40");
+        f = next_frame(r, (int64_t)c->timeout);
         if (f == NULL) {
-            rc = record_fail(&r, "no answer to the Socket.IO CONNECT");
-            goto out;
+            return sioc_error(VERB, "no answer to the Socket.IO CONNECT");
         }
-        expect_frame(&r, f, NULL);
+        expect_frame(r, f, NULL);
     }
-    send_text(&r, message);
-    net_time ldl = net_now(r.loop) + (net_time)listen_ms;
+    send_text(r, c->message);
+    net_time ldl = net_now(r->loop) + (net_time)c->listen_ms;
     for (;;) {
-        int64_t left = (int64_t)(ldl - net_now(r.loop));
-        if (net_now(r.loop) >= ldl) {
+        int64_t left = (int64_t)(ldl - net_now(r->loop));
+        if (net_now(r->loop) >= ldl) {
             break;
         }
-        f = next_frame(&r, left);
+        f = next_frame(r, left);
         if (f == NULL) {
             break;
         }
-        if (!f->binary && f->n == 1 && f->d[0] == '2' && eio == 4) {
+        if (!f->binary && f->n == 1 && f->d[0] == '2' && c->eio == 4) {
             /* A ping during the listen window: the heartbeat below. */
-            r.cur--;
+            r->cur--;
             break;
         }
-        expect_frame(&r, f, NULL);
+        expect_frame(r, f, NULL);
     }
-    if (heartbeat && !r.closed) {
-        if (eio == 4) {
+    if (c->heartbeat && !r->closed) {
+        if (c->eio == 4) {
             int64_t wait = (int64_t)hs.ping_interval + (int64_t)hs.ping_timeout;
-            f = next_frame(&r, wait);
+            f = next_frame(r, wait);
             if (f == NULL || f->binary || f->n != 1 || f->d[0] != '2') {
-                rc = record_fail(&r, "no ping within pingInterval+pingTimeout (%lld ms)",
-                                 (long long)wait);
-                goto out;
+                return sioc_error(VERB, "no ping within pingInterval+pingTimeout (%lld ms)",
+                                  (long long)wait);
             }
-            fputs("expect s within pingInterval+slack packet text 2\n", r.out);
-            send_text(&r, "3");
+            fputs("expect s within pingInterval+slack packet text 2\n", r->out);
+            send_text(r, "3");
         } else {
-            send_text(&r, "2");
-            f = next_frame(&r, (int64_t)timeout);
+            send_text(r, "2");
+            f = next_frame(r, (int64_t)c->timeout);
             if (f == NULL || f->binary || f->n != 1 || f->d[0] != '3') {
-                rc = record_fail(&r, "no pong to the ping");
-                goto out;
+                return sioc_error(VERB, "no pong to the ping");
             }
-            fputs("expect s within pingTimeout packet text 3\n", r.out);
+            fputs("expect s within pingTimeout packet text 3\n", r->out);
         }
     }
     if (!eio_only) {
-        send_text(&r, "41");
+        send_text(r, "41");
     }
-    fputs("close s\nend\n", r.out);
-    rc = SIOC_EXIT_OK;
-out:
+    fputs("close s\nend\n", r->out);
+    if (r->too_many) {
+        return sioc_error(VERB, "the server sent more than %d frames (the most one recording "
+                                "keeps)",
+                          REC_MAX_FRAMES);
+    }
+    if (r->nomem) {
+        return sioc_error(VERB, "out of memory");
+    }
+    return SIOC_EXIT_OK;
+}
+
+int conform_record_main(int argc, char **argv)
+{
+    rec_cli c;
+    memset(&c, 0, sizeof c);
+    int parsed = parse_cli(argc, argv, &c);
+    if (parsed != 0) {
+        return parsed > 0 ? SIOC_EXIT_OK : SIOC_EXIT_USAGE;
+    }
+    net_url u;
+    if (net_url_parse(c.url, &u) != 0) {
+        return sioc_usage_error(VERB, "bad URL '%s'", c.url);
+    }
+    char path[2048];
+    snprintf(path, sizeof path, "%.*s", (int)strcspn(u.target, "?"), u.target);
+    size_t pl = strlen(path);
+    if (pl == 0 || path[pl - 1] != '/') {
+        if (pl + 1 < sizeof path) {
+            path[pl++] = '/';
+            path[pl] = '\0';
+        }
+    }
+    bool eio_only = pl >= 10 && strcmp(path + pl - 10, "engine.io/") == 0;
+    if (c.message == NULL) {
+        c.message = eio_only ? "4hello" : "42[\"message\",\"hello\"]";
+    }
+
+    rec r;
+    memset(&r, 0, sizeof r);
+    r.eio = c.eio;
+    net_loop_options lo;
+    memset(&lo, 0, sizeof lo);
+    lo.insecure = c.insecure;
+    if (net_loop_new(&r.loop, &lo) != 0) {
+        return sioc_error(VERB, "cannot create the network loop");
+    }
+    /* The case goes to memory first: nothing is written if the session fails. */
+    char *buf = NULL;
+    size_t buflen = 0;
+    r.out = open_memstream(&buf, &buflen);
+    if (r.out == NULL) {
+        net_loop_free(r.loop);
+        return sioc_error(VERB, "out of memory");
+    }
+    bool v6 = strchr(u.host, ':') != NULL;
+    char wsurl[3000];
+    snprintf(wsurl, sizeof wsurl, "%s://%s%s%s:%u%s?EIO=%d&transport=websocket",
+             u.tls ? "wss" : "ws", v6 ? "[" : "", u.host, v6 ? "]" : "", (unsigned)u.port, path,
+             c.eio);
+    int rc = record_session(&r, &c, wsurl, eio_only);
     if (r.ws != 0 && !r.closed) {
         net_ws_close(r.loop, r.ws, 1000);
     }
     fclose(r.out);
     if (rc == SIOC_EXIT_OK) {
-        FILE *o = outp != NULL ? fopen(outp, "w") : stdout;
+        FILE *o = c.outp != NULL ? fopen(c.outp, "w") : stdout;
         if (o == NULL) {
-            rc = record_fail(&r, "cannot write '%s': %s", outp, strerror(errno));
+            rc = sioc_error(VERB, "cannot write '%s': %s", c.outp, strerror(errno));
         } else {
-            fwrite(buf, 1, buflen, o);
-            if (outp != NULL && fclose(o) != 0) {
-                rc = record_fail(&r, "cannot write '%s'", outp);
+            bool bad = fwrite(buf, 1, buflen, o) != buflen;
+            bad = (c.outp != NULL ? fclose(o) : fflush(o)) != 0 || bad;
+            if (bad) {
+                rc = sioc_error(VERB, "cannot write '%s'", c.outp != NULL ? c.outp : "stdout");
             }
         }
     }

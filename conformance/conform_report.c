@@ -80,14 +80,17 @@ void crep_case(FILE *f, bool color, size_t index, size_t total, const cr_result 
     fflush(f);
 }
 
-void crep_summary(FILE *f, bool color, const crep_run *run, size_t counts[CR_N_VERDICTS])
+static void count_verdicts(const crep_run *run, size_t counts[CR_N_VERDICTS])
 {
-    for (size_t i = 0; i < CR_N_VERDICTS; i++) {
-        counts[i] = 0;
-    }
+    memset(counts, 0, CR_N_VERDICTS * sizeof counts[0]);
     for (size_t i = 0; i < run->n; i++) {
         counts[run->results[i].verdict]++;
     }
+}
+
+void crep_summary(FILE *f, bool color, const crep_run *run, size_t counts[CR_N_VERDICTS])
+{
+    count_verdicts(run, counts);
     fprintf(f, "\n%zu cases:", run->n);
     for (size_t i = 0; i < CR_N_VERDICTS; i++) {
         fprintf(f, " %s%zu %s%s%s", color && counts[i] ? colors[i] : "", counts[i],
@@ -212,10 +215,8 @@ int crep_write_json(const char *path, const crep_run *run)
     if (f == NULL) {
         return -1;
     }
-    size_t counts[CR_N_VERDICTS] = {0};
-    for (size_t i = 0; i < run->n; i++) {
-        counts[run->results[i].verdict]++;
-    }
+    size_t counts[CR_N_VERDICTS];
+    count_verdicts(run, counts);
     fprintf(f, "{\"tool\":\"sioc conform\",\"version\":\"%s\",\"mode\":", eio_version_string());
     jtext(f, run->mode);
     fputs(",\"target\":", f);
@@ -316,10 +317,8 @@ int crep_write_junit(const char *path, const crep_run *run)
     if (f == NULL) {
         return -1;
     }
-    size_t counts[CR_N_VERDICTS] = {0};
-    for (size_t i = 0; i < run->n; i++) {
-        counts[run->results[i].verdict]++;
-    }
+    size_t counts[CR_N_VERDICTS];
+    count_verdicts(run, counts);
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f, "<testsuites>\n<testsuite name=\"sioc conform %s\" tests=\"%zu\" failures=\"%zu\" "
                "errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "sioc_cli.h"
 #include "sioc/eio.h"
 #include "sioc/json.h"
 
@@ -545,17 +546,6 @@ static void put_utf8(dbuf *b, uint32_t cp)
     db_add(b, o, n);
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return c - 'A' + 10;
-}
-
 /* Expands a template of what is sent ($var inserted; esc: escapes). */
 static int expand(cr_runner *r, const char *t, bool esc, dbuf *out)
 {
@@ -579,24 +569,24 @@ static int expand(cr_runner *r, const char *t, bool esc, dbuf *out)
         } else if (esc && *c == '\\') {
             char e = c[1];
             if (e == 'x') {
-                uint8_t byte = (uint8_t)(hexv(c[2]) << 4 | hexv(c[3]));
+                uint8_t byte = (uint8_t)(sioc_hex_digit(c[2]) << 4 | sioc_hex_digit(c[3]));
                 db_add(out, &byte, 1);
                 c += 3;
             } else if (e == 'u') {
                 uint32_t cp = 0;
                 for (int i = 2; i < 6; i++) {
-                    cp = cp << 4 | (uint32_t)hexv(c[i]);
+                    cp = cp << 4 | (uint32_t)sioc_hex_digit(c[i]);
                 }
                 c += 5;
                 if (cp >= 0xd800 && cp < 0xdc00 && c[1] == '\\' && c[2] == 'u') {
                     uint32_t lo = 0;
                     bool ok = true;
                     for (int i = 3; i < 7; i++) {
-                        if (c[i] == '\0' || !strchr("0123456789abcdefABCDEF", c[i])) {
+                        if (sioc_hex_digit(c[i]) < 0) {
                             ok = false;
                             break;
                         }
-                        lo = lo << 4 | (uint32_t)hexv(c[i]);
+                        lo = lo << 4 | (uint32_t)sioc_hex_digit(c[i]);
                     }
                     if (ok && lo >= 0xdc00 && lo < 0xe000) {
                         cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -1734,9 +1724,9 @@ static bool query_lookup(const char *q, const char *key, dbuf *out)
             const char *v = eq != NULL ? eq + 1 : p + pl;
             const char *ve = p + pl;
             for (; v < ve; v++) {
-                if (*v == '%' && ve - v >= 3 && strchr("0123456789abcdefABCDEF", v[1]) &&
-                    strchr("0123456789abcdefABCDEF", v[2])) {
-                    char ch = (char)(hexv(v[1]) << 4 | hexv(v[2]));
+                if (*v == '%' && ve - v >= 3 && sioc_hex_digit(v[1]) >= 0 &&
+                    sioc_hex_digit(v[2]) >= 0) {
+                    char ch = (char)(sioc_hex_digit(v[1]) << 4 | sioc_hex_digit(v[2]));
                     db_add(out, &ch, 1);
                     v += 2;
                 } else if (*v == '+') {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sioc/eio.h"
+#include "sioc_cli.h"
 
 /* ------------------------------------------------------------------------ */
 /* Parser state                                                              */
@@ -85,20 +86,34 @@ static char *pdup(parser *p, const char *s, size_t n)
     return d;
 }
 
+/* An arena array `arr` of `n` elements of `elem` bytes with room for
+   `*cap`: returns it with room for one more (the old copy stays in the
+   arena), growing `*cap` to `first` or twice; NULL (reported) when out of
+   memory. */
+static void *pgrow(parser *p, void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    if (n < *cap) {
+        return arr;
+    }
+    size_t ncap = *cap == 0 ? first : *cap * 2;
+    void *na = palloc(p, ncap * elem);
+    if (na == NULL) {
+        return NULL;
+    }
+    if (n > 0) {
+        memcpy(na, arr, n * elem);
+    }
+    *cap = ncap;
+    return na;
+}
+
 static int vec_push(parser *p, step_vec *v, const cs_step *st)
 {
-    if (v->n == v->cap) {
-        size_t ncap = v->cap == 0 ? 16 : v->cap * 2;
-        cs_step *nv = palloc(p, ncap * sizeof *nv);
-        if (nv == NULL) {
-            return -1;
-        }
-        if (v->n > 0) {
-            memcpy(nv, v->v, v->n * sizeof *nv);
-        }
-        v->v = nv;
-        v->cap = ncap;
+    cs_step *nv = pgrow(p, v->v, v->n, &v->cap, sizeof *nv, 16);
+    if (nv == NULL) {
+        return -1;
     }
+    v->v = nv;
     v->v[v->n++] = *st;
     return 0;
 }
@@ -106,6 +121,24 @@ static int vec_push(parser *p, step_vec *v, const cs_step *st)
 /* ------------------------------------------------------------------------ */
 /* Words                                                                     */
 /* ------------------------------------------------------------------------ */
+
+/* One word of a fixed list (a header's, a step's) and what it stands for. */
+typedef struct word_value {
+    const char *word;
+    unsigned value;
+} word_value;
+
+#define N_WORDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const word_value *find_word(const word_value *t, size_t n, const char *w)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(t[i].word, w) == 0) {
+            return &t[i];
+        }
+    }
+    return NULL;
+}
 
 static bool is_blank(char c)
 {
@@ -291,32 +324,44 @@ static size_t var_ref_len(const char *s)
     return n;
 }
 
+/* `*c` is a sigil ('$' or '@') in a template: steps over a doubled sigil
+   or the reference that follows; reports a sigil followed by neither,
+   naming `what` it should be followed by. */
+static int skip_ref(parser *p, const char **c, const char *what)
+{
+    char sigil = **c;
+    if ((*c)[1] == sigil) {
+        *c += 1;
+        return 0;
+    }
+    size_t n = var_ref_len(*c + 1);
+    if (n == 0) {
+        return perr(p, "'%c' must be followed by a %s, '{name}' or '%c' (write '%c%c' for a "
+                       "literal '%c')",
+                    sigil, what, sigil, sigil, sigil, sigil);
+    }
+    *c += n;
+    return 0;
+}
+
 /* What is sent: $name, ${name}, $$. With `esc`, backslash escapes too. */
 static int check_send_tmpl(parser *p, const char *t, bool esc)
 {
     for (const char *c = t; *c != '\0'; c++) {
         if (*c == '$') {
-            if (c[1] == '$') {
-                c++;
-                continue;
+            if (skip_ref(p, &c, "variable name") != 0) {
+                return -1;
             }
-            size_t n = var_ref_len(c + 1);
-            if (n == 0) {
-                return perr(p, "'$' must be followed by a variable name, '{name}' or '$' "
-                               "(write '$$' for a literal '$')");
-            }
-            c += n;
         } else if (esc && *c == '\\') {
             char e = c[1];
             if (e == 'x') {
-                if (!strchr("0123456789abcdefABCDEF", c[2]) || c[2] == '\0' ||
-                    !strchr("0123456789abcdefABCDEF", c[3]) || c[3] == '\0') {
+                if (sioc_hex_digit(c[2]) < 0 || sioc_hex_digit(c[3]) < 0) {
                     return perr(p, "'\\x' needs two hex digits");
                 }
                 c += 3;
             } else if (e == 'u') {
                 for (int i = 2; i < 6; i++) {
-                    if (c[i] == '\0' || !strchr("0123456789abcdefABCDEF", c[i])) {
+                    if (sioc_hex_digit(c[i]) < 0) {
                         return perr(p, "'\\u' needs four hex digits");
                     }
                 }
@@ -338,28 +383,14 @@ static int check_send_tmpl(parser *p, const char *t, bool esc)
 static int check_match_tmpl(parser *p, const char *t, bool regex)
 {
     for (const char *c = t; *c != '\0'; c++) {
+        int rc = 0;
         if (*c == '@') {
-            if (c[1] == '@') {
-                c++;
-                continue;
-            }
-            size_t n = var_ref_len(c + 1);
-            if (n == 0) {
-                return perr(p, "'@' must be followed by a variable name, '{name}' or '@' "
-                               "(write '@@' for a literal '@')");
-            }
-            c += n;
+            rc = skip_ref(p, &c, "variable name");
         } else if (*c == '$' && !regex) {
-            if (c[1] == '$') {
-                c++;
-                continue;
-            }
-            size_t n = var_ref_len(c + 1);
-            if (n == 0) {
-                return perr(p, "'$' must be followed by a capture name, '{name}' or '$' "
-                               "(write '$$' for a literal '$')");
-            }
-            c += n;
+            rc = skip_ref(p, &c, "capture name");
+        }
+        if (rc != 0) {
+            return -1;
         }
     }
     return 0;
@@ -796,20 +827,6 @@ static const cs_pat *parse_pattern(parser *p, const char *text)
 /* Data forms and matchers                                                   */
 /* ------------------------------------------------------------------------ */
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static int parse_hex(parser *p, const char *t, const uint8_t **out, size_t *out_len)
 {
     size_t n = strlen(t);
@@ -823,8 +840,8 @@ static int parse_hex(parser *p, const char *t, const uint8_t **out, size_t *out_
             i++;
             continue;
         }
-        int hi = hex_val(t[i]);
-        int lo = i + 1 < n ? hex_val(t[i + 1]) : -1;
+        int hi = sioc_hex_digit(t[i]);
+        int lo = i + 1 < n ? sioc_hex_digit(t[i + 1]) : -1;
         if (hi < 0 || lo < 0) {
             return perr(p, "hex data must be pairs of hex digits (blanks allowed between "
                            "pairs), bad at column %zu",
@@ -1088,6 +1105,17 @@ static int conn_ref(parser *p, const char *name, unsigned mask, const char *what
         }
     }
     return perr(p, "unknown connection '%s' (open or claim it in an earlier step)", name);
+}
+
+/* Reads the name of the connection a step acts on (one of the kinds in
+   `mask`) into st->conn. */
+static int step_conn(parser *p, const char **cur, unsigned mask, const char *what, cs_step *st)
+{
+    char *name = need_word(p, cur, "connection name");
+    if (name == NULL || (st->conn = conn_ref(p, name, mask, what)) < 0) {
+        return -1;
+    }
+    return 0;
 }
 
 #define K_HTTP (1u << CS_CONN_HTTP)
@@ -1457,8 +1485,7 @@ static int parse_step(parser *p, const char *kw, const char **cur, cs_step *st, 
     }
     if (strcmp(kw, "send") == 0) {
         st->kind = CS_STEP_SEND;
-        char *name = need_word(p, cur, "connection name");
-        if (name == NULL || (st->conn = conn_ref(p, name, K_WS | K_WSIN, "send")) < 0) {
+        if (step_conn(p, cur, K_WS | K_WSIN, "send", st) != 0) {
             return -1;
         }
         char *d = need_word(p, cur, "data form (text, esc, hex, base64, packets)");
@@ -1476,8 +1503,7 @@ static int parse_step(parser *p, const char *kw, const char **cur, cs_step *st, 
         unsigned mask = st->kind == CS_STEP_CLOSE   ? (K_WS | K_WSIN)
                         : st->kind == CS_STEP_ABORT ? K_HTTP
                                                     : K_ANY;
-        char *name = need_word(p, cur, "connection name");
-        if (name == NULL || (st->conn = conn_ref(p, name, mask, kw)) < 0) {
+        if (step_conn(p, cur, mask, kw, st) != 0) {
             return -1;
         }
         if (st->kind == CS_STEP_CLOSE) {
@@ -1494,23 +1520,20 @@ static int parse_step(parser *p, const char *kw, const char **cur, cs_step *st, 
     }
     if (strcmp(kw, "pings") == 0) {
         st->kind = CS_STEP_PINGS;
-        char *name = need_word(p, cur, "connection name");
-        if (name == NULL || (st->conn = conn_ref(p, name, K_WS | K_WSIN, "pings")) < 0) {
+        if (step_conn(p, cur, K_WS | K_WSIN, "pings", st) != 0) {
             return -1;
         }
+        static const word_value modes[] = {
+            {"keep", CS_PINGS_KEEP}, {"ignore", CS_PINGS_IGNORE}, {"answer", CS_PINGS_ANSWER}};
         char *m = need_word(p, cur, "mode (keep, ignore, answer)");
         if (m == NULL) {
             return -1;
         }
-        if (strcmp(m, "keep") == 0) {
-            st->pings = CS_PINGS_KEEP;
-        } else if (strcmp(m, "ignore") == 0) {
-            st->pings = CS_PINGS_IGNORE;
-        } else if (strcmp(m, "answer") == 0) {
-            st->pings = CS_PINGS_ANSWER;
-        } else {
+        const word_value *mode = find_word(modes, N_WORDS(modes), m);
+        if (mode == NULL) {
             return perr(p, "pings mode must be keep, ignore or answer, got '%s'", m);
         }
+        st->pings = (cs_ping_mode)mode->value;
         return no_more(p, cur);
     }
     if (strcmp(kw, "sleep") == 0) {
@@ -1577,8 +1600,7 @@ static int parse_step(parser *p, const char *kw, const char **cur, cs_step *st, 
             return -1;
         }
         st->kind = CS_STEP_RESPOND;
-        char *name = need_word(p, cur, "connection name");
-        if (name == NULL || (st->conn = conn_ref(p, name, K_REQ, "respond")) < 0) {
+        if (step_conn(p, cur, K_REQ, "respond", st) != 0) {
             return -1;
         }
         char *s = need_word(p, cur, "status");
@@ -1839,9 +1861,67 @@ static int begin_case(parser *p, const char **cur)
     return 0;
 }
 
-static int parse_transports(parser *p, const char **cur, unsigned *out)
+static const word_value level_words[] = {
+    {"MUST", CS_MUST}, {"SHOULD", CS_SHOULD}, {"IMPL", CS_IMPL}, {"INFO", CS_INFO}};
+static const word_value role_words[] = {{"server", CS_ROLE_SERVER}, {"client", CS_ROLE_CLIENT}};
+static const word_value layer_words[] = {{"eio", CS_LAYER_EIO}, {"sio", CS_LAYER_SIO}};
+static const word_value parser_words[] = {{"json", 0}, {"msgpack", 1}};
+static const word_value eio_words[] = {{"3", 1u << 3}, {"4", 1u << 4}};
+static const word_value transport_words[] = {{"polling", CS_T_POLLING},
+                                              {"websocket", CS_T_WEBSOCKET}};
+static const word_value feature_words[] = {{"echo", CS_F_ECHO},
+                                            {"test-suite", CS_F_TEST_SUITE}};
+
+/* The headers that hold exactly one word out of a list: `what` names the
+   word when it is missing, any other word is reported as
+   "<bad>, got '<word>'". */
+typedef struct one_word_header {
+    unsigned bit;
+    const char *what;
+    const word_value *words;
+    size_t n_words;
+    const char *bad;
+} one_word_header;
+
+static const one_word_header one_word_headers[] = {
+    {H_LEVEL, "level", level_words, N_WORDS(level_words),
+     "level must be MUST, SHOULD, IMPL or INFO"},
+    {H_ROLE, "role", role_words, N_WORDS(role_words), "role must be server or client"},
+    {H_LAYER, "layer", layer_words, N_WORDS(layer_words), "layer must be eio or sio"},
+    {H_PARSER, "parser", parser_words, N_WORDS(parser_words), "parser must be json or msgpack"},
+};
+
+static int header_one(parser *p, const char **cur, unsigned bit, unsigned *out)
 {
-    *out = 0;
+    const one_word_header *h = NULL;
+    for (size_t i = 0; i < N_WORDS(one_word_headers); i++) {
+        if (one_word_headers[i].bit == bit) {
+            h = &one_word_headers[i];
+        }
+    }
+    if (h == NULL) {
+        return perr(p, "internal: unknown header");
+    }
+    char *w = need_word(p, cur, h->what);
+    if (w == NULL) {
+        return -1;
+    }
+    const word_value *hw = find_word(h->words, h->n_words, w);
+    if (hw == NULL) {
+        return perr(p, "%s, got '%s'", h->bad, w);
+    }
+    *out = hw->value;
+    return no_more(p, cur);
+}
+
+/* A header holding one or more words of `t`, whose values are or'ed into
+   `*out`; any other word is reported as "<bad_pre>'<word>'<bad_post>",
+   no word at all as `none`. */
+static int header_set(parser *p, const char **cur, const word_value *t, size_t n,
+                      const char *bad_pre, const char *bad_post, const char *none,
+                      unsigned *out)
+{
+    unsigned set = 0;
     for (;;) {
         bool failed = false;
         char *w = next_word(p, cur, &failed);
@@ -1851,18 +1931,24 @@ static int parse_transports(parser *p, const char **cur, unsigned *out)
         if (w == NULL) {
             break;
         }
-        if (strcmp(w, "polling") == 0) {
-            *out |= CS_T_POLLING;
-        } else if (strcmp(w, "websocket") == 0) {
-            *out |= CS_T_WEBSOCKET;
-        } else {
-            return perr(p, "transport must be polling or websocket, got '%s'", w);
+        const word_value *hw = find_word(t, n, w);
+        if (hw == NULL) {
+            return perr(p, "%s'%s'%s", bad_pre, w, bad_post);
         }
+        set |= hw->value;
     }
-    if (*out == 0) {
-        return perr(p, "at least one transport (polling, websocket) is needed");
+    if (set == 0) {
+        return perr(p, "%s", none);
     }
+    *out = set;
     return 0;
+}
+
+static int parse_transports(parser *p, const char **cur, unsigned *out)
+{
+    return header_set(p, cur, transport_words, N_WORDS(transport_words),
+                      "transport must be polling or websocket, got ", "",
+                      "at least one transport (polling, websocket) is needed", out);
 }
 
 static int parse_header(parser *p, unsigned bit, const char *kw, const char **cur)
@@ -1917,114 +2003,37 @@ static int parse_header(parser *p, unsigned bit, const char *kw, const char **cu
         c->quote = q;
         return 0;
     }
-    case H_LEVEL: {
-        char *w = need_word(p, cur, "level");
-        if (w == NULL) {
+    case H_LEVEL:
+    case H_ROLE:
+    case H_LAYER:
+    case H_PARSER: {
+        unsigned v = 0;
+        if (header_one(p, cur, bit, &v) != 0) {
             return -1;
         }
-        if (strcmp(w, "MUST") == 0) {
-            c->level = CS_MUST;
-        } else if (strcmp(w, "SHOULD") == 0) {
-            c->level = CS_SHOULD;
-        } else if (strcmp(w, "IMPL") == 0) {
-            c->level = CS_IMPL;
-        } else if (strcmp(w, "INFO") == 0) {
-            c->level = CS_INFO;
+        if (bit == H_LEVEL) {
+            c->level = (cs_level)v;
+        } else if (bit == H_ROLE) {
+            c->role = (cs_role)v;
+        } else if (bit == H_LAYER) {
+            c->layer = (cs_layer)v;
         } else {
-            return perr(p, "level must be MUST, SHOULD, IMPL or INFO, got '%s'", w);
-        }
-        return no_more(p, cur);
-    }
-    case H_ROLE: {
-        char *w = need_word(p, cur, "role");
-        if (w == NULL) {
-            return -1;
-        }
-        if (strcmp(w, "server") == 0) {
-            c->role = CS_ROLE_SERVER;
-        } else if (strcmp(w, "client") == 0) {
-            c->role = CS_ROLE_CLIENT;
-        } else {
-            return perr(p, "role must be server or client, got '%s'", w);
-        }
-        return no_more(p, cur);
-    }
-    case H_LAYER: {
-        char *w = need_word(p, cur, "layer");
-        if (w == NULL) {
-            return -1;
-        }
-        if (strcmp(w, "eio") == 0) {
-            c->layer = CS_LAYER_EIO;
-        } else if (strcmp(w, "sio") == 0) {
-            c->layer = CS_LAYER_SIO;
-        } else {
-            return perr(p, "layer must be eio or sio, got '%s'", w);
-        }
-        return no_more(p, cur);
-    }
-    case H_EIO:
-        for (;;) {
-            bool failed = false;
-            char *w = next_word(p, cur, &failed);
-            if (failed) {
-                return -1;
-            }
-            if (w == NULL) {
-                break;
-            }
-            if (strcmp(w, "3") == 0) {
-                c->eio_mask |= 1u << 3;
-            } else if (strcmp(w, "4") == 0) {
-                c->eio_mask |= 1u << 4;
-            } else {
-                return perr(p, "Engine.IO version must be 3 or 4, got '%s'", w);
-            }
-        }
-        if (c->eio_mask == 0) {
-            return perr(p, "'eio' needs at least one version (3, 4)");
+            c->msgpack = v != 0;
         }
         return 0;
+    }
+    case H_EIO:
+        return header_set(p, cur, eio_words, N_WORDS(eio_words),
+                          "Engine.IO version must be 3 or 4, got ", "",
+                          "'eio' needs at least one version (3, 4)", &c->eio_mask);
     case H_TRANSPORTS:
         return parse_transports(p, cur, &c->transports);
     case H_CTRANS:
         return parse_transports(p, cur, &c->client_transports);
     case H_REQUIRES:
-        for (;;) {
-            bool failed = false;
-            char *w = next_word(p, cur, &failed);
-            if (failed) {
-                return -1;
-            }
-            if (w == NULL) {
-                break;
-            }
-            if (strcmp(w, "echo") == 0) {
-                c->requires |= CS_F_ECHO;
-            } else if (strcmp(w, "test-suite") == 0) {
-                c->requires |= CS_F_TEST_SUITE;
-            } else {
-                return perr(p, "unknown feature '%s' (echo, test-suite)", w);
-            }
-        }
-        if (c->requires == 0) {
-            return perr(p, "'requires' needs at least one feature (echo, test-suite)");
-        }
-        return 0;
-    case H_PARSER: {
-        char *w = need_word(p, cur, "parser");
-        if (w == NULL) {
-            return -1;
-        }
-        if (strcmp(w, "json") == 0) {
-            c->msgpack = false;
-        } else if (strcmp(w, "msgpack") == 0) {
-            c->msgpack = true;
-        } else {
-            return perr(p, "parser must be json or msgpack, got '%s'", w);
-        }
-        return no_more(p, cur);
-    }
+        return header_set(p, cur, feature_words, N_WORDS(feature_words), "unknown feature ",
+                          " (echo, test-suite)",
+                          "'requires' needs at least one feature (echo, test-suite)", &c->requires);
     case H_CNS: {
         char *w = need_word(p, cur, "namespace");
         if (w == NULL) {
@@ -2087,18 +2096,11 @@ static int end_case(parser *p)
     c->steps = p->steps.v;
     c->n_steps = p->steps.n;
     cs_set *s = p->s;
-    if (s->n_cases == s->cap_cases) {
-        size_t ncap = s->cap_cases == 0 ? 64 : s->cap_cases * 2;
-        cs_case *nc = palloc(p, ncap * sizeof *nc);
-        if (nc == NULL) {
-            return -1;
-        }
-        if (s->n_cases > 0) {
-            memcpy(nc, s->cases, s->n_cases * sizeof *nc);
-        }
-        s->cases = nc;
-        s->cap_cases = ncap;
+    cs_case *nc = pgrow(p, s->cases, s->n_cases, &s->cap_cases, sizeof *nc, 64);
+    if (nc == NULL) {
+        return -1;
     }
+    s->cases = nc;
     s->cases[s->n_cases++] = *c;
     p->c = NULL;
     return 0;

@@ -1212,6 +1212,53 @@ size_t net_ws_buffered(const net_loop *l, uint64_t ws)
 /* HTTP client                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* Starts the client connection of `h` (HTTP with `method`, or a WebSocket
+   when `method` is NULL) to `u`. A connection that cannot even start fails
+   like any later one: through the handle's callbacks, deferred to the next
+   loop turn. Returns the handle's id. */
+static uint64_t client_connect(net_loop *l, nh *h, const net_url *u, const char *method)
+{
+    struct lws_client_connect_info ci;
+    memset(&ci, 0, sizeof(ci));
+    ci.context = l->ctx;
+    ci.vhost = l->client_vh;
+    ci.address = u->host;
+    ci.port = u->port;
+    ci.path = h->target;
+    ci.host = h->host_hdr;
+    ci.method = method;
+    ci.local_protocol_name = "sioc-client";
+    ci.alpn = "http/1.1";
+    ci.opaque_user_data = h;
+    if (method != NULL)
+        ci.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
+    if (u->tls) {
+        ci.ssl_connection |= LCCSCF_USE_SSL;
+        if (l->opt.insecure)
+            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                 LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+    }
+    uint64_t id = h->id;
+    h->starting = true;
+    struct lws *wsi = lws_client_connect_via_info(&ci);
+    h->starting = false;
+    if (!wsi) {
+        h->wsi = NULL;
+        if (!h->fail) {
+            snprintf(h->err_buf, sizeof(h->err_buf), "connection failed (%s port %u)", u->host,
+                     (unsigned)u->port);
+            h->fail = h->err_buf;
+        }
+        defer_failure(h);
+    } else {
+        h->wsi = wsi;
+        /* delivered: an HTTP request whose failure was already reported */
+        if (h->deferred || h->delivered)
+            wsi_kill(wsi);
+    }
+    return id;
+}
+
 static void http_fail(nh *h, const char *why)
 {
     if (h->delivered || h->gone)
@@ -1340,43 +1387,7 @@ uint64_t net_http_start(net_loop *l, const net_http_request *rq, net_http_done_f
         }
     }
 
-    struct lws_client_connect_info ci;
-    memset(&ci, 0, sizeof(ci));
-    ci.context = l->ctx;
-    ci.vhost = l->client_vh;
-    ci.address = u.host;
-    ci.port = u.port;
-    ci.path = h->target;
-    ci.host = h->host_hdr;
-    ci.method = h->method;
-    ci.local_protocol_name = "sioc-client";
-    ci.alpn = "http/1.1";
-    ci.opaque_user_data = h;
-    ci.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
-    if (u.tls) {
-        ci.ssl_connection |= LCCSCF_USE_SSL;
-        if (l->opt.insecure)
-            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                 LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-    }
-    uint64_t id = h->id;
-    h->starting = true;
-    struct lws *wsi = lws_client_connect_via_info(&ci);
-    h->starting = false;
-    if (!wsi) {
-        h->wsi = NULL;
-        if (!h->fail) {
-            snprintf(h->err_buf, sizeof(h->err_buf), "connection failed (%s port %u)", u.host,
-                     (unsigned)u.port);
-            h->fail = h->err_buf;
-        }
-        defer_failure(h);
-    } else {
-        h->wsi = wsi;
-        if (h->deferred || h->delivered)
-            wsi_kill(wsi);
-    }
-    return id;
+    return client_connect(l, h, &u, h->method);
 }
 
 void net_http_abort(net_loop *l, uint64_t req)
@@ -1573,41 +1584,7 @@ uint64_t net_ws_open(net_loop *l, const char *url, const char *headers, size_t m
         nh_free(h);
         return 0;
     }
-    struct lws_client_connect_info ci;
-    memset(&ci, 0, sizeof(ci));
-    ci.context = l->ctx;
-    ci.vhost = l->client_vh;
-    ci.address = u.host;
-    ci.port = u.port;
-    ci.path = h->target;
-    ci.host = h->host_hdr;
-    ci.local_protocol_name = "sioc-client";
-    ci.alpn = "http/1.1";
-    ci.opaque_user_data = h;
-    if (u.tls) {
-        ci.ssl_connection = LCCSCF_USE_SSL;
-        if (l->opt.insecure)
-            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                 LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-    }
-    uint64_t id = h->id;
-    h->starting = true;
-    struct lws *wsi = lws_client_connect_via_info(&ci);
-    h->starting = false;
-    if (!wsi) {
-        h->wsi = NULL;
-        if (!h->fail) {
-            snprintf(h->err_buf, sizeof(h->err_buf), "connection failed (%s port %u)", u.host,
-                     (unsigned)u.port);
-            h->fail = h->err_buf;
-        }
-        defer_failure(h);
-    } else {
-        h->wsi = wsi;
-        if (h->deferred)
-            wsi_kill(wsi);
-    }
-    return id;
+    return client_connect(l, h, &u, NULL);
 }
 
 static void ws_client_fail(nh *h, const char *why)

@@ -248,52 +248,13 @@ static void key(sioc_jbuf *b, const char *k)
     sioc_jbuf_lit(b, ":");
 }
 
-static void json_value(sioc_jbuf *b, const eio_json *v)
-{
-    switch (v->type) {
-    case EIO_JSON_ARRAY:
-        sioc_jbuf_lit(b, "[");
-        for (const eio_json *c = v->u.c.first; c; c = c->next) {
-            json_value(b, c);
-            if (c->next) {
-                sioc_jbuf_lit(b, ",");
-            }
-        }
-        sioc_jbuf_lit(b, "]");
-        break;
-    case EIO_JSON_OBJECT:
-        sioc_jbuf_lit(b, "{");
-        for (const eio_json *c = v->u.c.first; c; c = c->next) {
-            sioc_jbuf_string(b, (const uint8_t *)c->key, c->key_len);
-            sioc_jbuf_lit(b, ":");
-            json_value(b, c);
-            if (c->next) {
-                sioc_jbuf_lit(b, ",");
-            }
-        }
-        sioc_jbuf_lit(b, "}");
-        break;
-    case EIO_JSON_BINARY:
-        sioc_jbuf_lit(b, "{\"$binary\":");
-        sioc_jbuf_base64(b, (const uint8_t *)v->u.str.ptr, v->u.str.len);
-        sioc_jbuf_lit(b, "}");
-        break;
-    case EIO_JSON_UNDEFINED:
-        sioc_jbuf_lit(b, "{\"$undefined\":true}");
-        break;
-    default:
-        sioc_jbuf_json(b, v);
-        break;
-    }
-}
-
 void serve_log_json(sioc_jbuf *b, const char *k, const eio_json *v)
 {
     key(b, k);
     if (v == NULL) {
         sioc_jbuf_lit(b, "null");
     } else {
-        json_value(b, v);
+        sioc_jbuf_tree(b, v);
     }
 }
 

@@ -5,6 +5,9 @@
  * A verb is one file defining one `const sioc_verb`; sioc_main.c lists the
  * verbs and dispatches on argv[1]. Each verb parses its own options with
  * the helpers below and prints its own --help text.
+ *
+ * Also here: the small text helpers more than one verb needs (messages on
+ * stderr, hex digits).
  */
 #ifndef SIOC_CLI_H
 #define SIOC_CLI_H
@@ -46,6 +49,17 @@ int sioc_usage_error(const char *verb, const char *fmt, ...)
     ;
 
 /**
+ * Prints "sioc VERB: <message>" and a newline on stderr (no --help hint:
+ * for failures that are not the command line's fault). Returns
+ * SIOC_EXIT_USAGE so callers can `return sioc_error(...)`.
+ */
+int sioc_error(const char *verb, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/**
  * Matches argv[*i] against option `name` (e.g. "--eio"), accepting both
  * `--eio 4` and `--eio=4`. Returns 1 and sets `*value` (advancing `*i`
  * past a separate value) on a match, 0 if argv[*i] is another option, and
@@ -72,5 +86,24 @@ bool sioc_opt_flag(const char *arg, const char *name);
  */
 int sioc_parse_size(const char *verb, const char *name, const char *text, size_t min,
                     size_t max, size_t *out);
+
+/**
+ * Value of the hex digit `c` (either case), or -1 if `c` is not one.
+ * Inline so that code built without the rest of the command line (the
+ * scenario parser's fuzz target) can use it.
+ */
+static inline int sioc_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
 
 #endif /* SIOC_CLI_H */

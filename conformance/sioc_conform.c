@@ -208,280 +208,242 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int run(int argc, char **argv)
+/* Parses the command line into `cf`, `o` and `*mode`. Returns 0, 1 after
+   printing --help, or -1 after reporting a usage error. */
+static int parse_cli(int argc, char **argv, conf *cf, cr_options *o, const char **mode)
 {
-    conf cf;
-    memset(&cf, 0, sizeof cf);
-    cf.color = -1;
-    cr_options o;
-    memset(&o, 0, sizeof o);
-    o.eio = 4;
-    o.timeout_ms = 5000;
-    o.slack_ms = 300;
-    o.time_scale = 1.0;
-    const char *mode = NULL;
-    int rc = SIOC_EXIT_USAGE;
-    cs_set set;
-    cs_set_init(&set);
-    cr_result *results = NULL;
-    cr_runner *runner = NULL;
-
+    /* The options whose value is kept as given. */
+    const struct {
+        const char *name;
+        const char **value;
+    } texts[] = {
+        {"--scenarios", &cf->scenarios}, {"--exec", &o->exec},    {"--ca-file", &o->ca_file},
+        {"--report-json", &cf->json},    {"--junit", &cf->junit},
+    };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = NULL;
-        int m, which;
+        int m = 0, which;
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0] && m == 0; k++) {
+            m = sioc_opt_value(VERB, argc, argv, &i, texts[k].name, texts[k].value);
+        }
+        if (m != 0) {
+            if (m < 0) {
+                return -1;
+            }
+            continue;
+        }
         if (sioc_opt_flag(arg, "--help") || sioc_opt_flag(arg, "-h")) {
             help();
-            rc = SIOC_EXIT_OK;
-            goto out;
+            return 1;
         }
         if (sioc_opt_flag(arg, "--list")) {
-            cf.list = true;
+            cf->list = true;
             continue;
         }
         if (sioc_opt_flag(arg, "--strict")) {
-            o.strict = true;
+            o->strict = true;
             continue;
         }
         if (sioc_opt_flag(arg, "--insecure")) {
-            o.insecure = true;
+            o->insecure = true;
             continue;
         }
         if (sioc_opt_flag(arg, "--verbose")) {
-            o.verbose = true;
+            o->verbose = true;
             continue;
         }
         if (sioc_opt_flag(arg, "--color") || sioc_opt_flag(arg, "--no-color")) {
-            cf.color = arg[2] == 'c';
+            cf->color = arg[2] == 'c';
             continue;
         }
         if ((m = sioc_opt_choice(VERB, argc, argv, &i, "--eio", "3", "4", &which)) != 0) {
             if (m < 0) {
-                goto out;
+                return -1;
             }
-            o.eio = which == 0 ? 3 : 4;
+            o->eio = which == 0 ? 3 : 4;
             continue;
         }
         if ((m = sioc_opt_choice(VERB, argc, argv, &i, "--parser", "json", "msgpack", &which)) !=
             0) {
             if (m < 0) {
-                goto out;
+                return -1;
             }
-            o.msgpack = which == 1;
+            o->msgpack = which == 1;
             continue;
         }
         if ((m = sioc_opt_choice(VERB, argc, argv, &i, "--layer", "eio", "sio", &which)) != 0) {
             if (m < 0) {
-                goto out;
+                return -1;
             }
-            o.client_eio_only = which == 0;
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--scenarios", &val)) != 0) {
-            if (m < 0) {
-                goto out;
-            }
-            cf.scenarios = val;
+            o->client_eio_only = which == 0;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--case", &val)) != 0) {
             if (m < 0) {
-                goto out;
+                return -1;
             }
-            if (cf.n_globs == MAX_GLOBS) {
+            if (cf->n_globs == MAX_GLOBS) {
                 sioc_usage_error(VERB, "more than %d --case options", MAX_GLOBS);
-                goto out;
+                return -1;
             }
-            cf.globs[cf.n_globs++] = val;
+            cf->globs[cf->n_globs++] = val;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--exclude", &val)) != 0) {
-            if (m < 0 || load_excludes(&cf, val) != 0) {
-                goto out;
+            if (m < 0 || load_excludes(cf, val) != 0) {
+                return -1;
             }
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--feature", &val)) != 0 ||
             (m = sioc_opt_value(VERB, argc, argv, &i, "--no-feature", &val)) != 0) {
             if (m < 0 ||
-                parse_feature(val, arg[2] == 'n' ? &o.features_off : &o.features_on) != 0) {
-                goto out;
+                parse_feature(val, arg[2] == 'n' ? &o->features_off : &o->features_on) != 0) {
+                return -1;
             }
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--timeout", &val)) != 0) {
             size_t v;
             if (m < 0 || sioc_parse_size(VERB, "--timeout", val, 1, 3600000, &v) != 0) {
-                goto out;
+                return -1;
             }
-            o.timeout_ms = (int64_t)v;
+            o->timeout_ms = (int64_t)v;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--slack", &val)) != 0) {
             size_t v;
             if (m < 0 || sioc_parse_size(VERB, "--slack", val, 0, 600000, &v) != 0) {
-                goto out;
+                return -1;
             }
-            o.slack_ms = (int64_t)v;
+            o->slack_ms = (int64_t)v;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--port", &val)) != 0) {
             size_t v;
             if (m < 0 || sioc_parse_size(VERB, "--port", val, 0, 65535, &v) != 0) {
-                goto out;
+                return -1;
             }
-            o.port = (uint16_t)v;
+            o->port = (uint16_t)v;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--time-scale", &val)) != 0) {
             if (m < 0) {
-                goto out;
+                return -1;
             }
             char *end;
             double d = strtod(val, &end);
             if (*val == '\0' || *end != '\0' || !(d >= 0.1 && d <= 100)) {
                 sioc_usage_error(VERB, "--time-scale must be a number from 0.1 to 100, got '%s'",
                                  val);
-                goto out;
+                return -1;
             }
-            o.time_scale = d;
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--exec", &val)) != 0) {
-            if (m < 0) {
-                goto out;
-            }
-            o.exec = val;
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--ca-file", &val)) != 0) {
-            if (m < 0) {
-                goto out;
-            }
-            o.ca_file = val;
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--report-json", &val)) != 0) {
-            if (m < 0) {
-                goto out;
-            }
-            cf.json = val;
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--junit", &val)) != 0) {
-            if (m < 0) {
-                goto out;
-            }
-            cf.junit = val;
+            o->time_scale = d;
             continue;
         }
         if (arg[0] == '-') {
             sioc_usage_error(VERB, "unknown option '%s'", arg);
-            goto out;
+            return -1;
         }
-        if (mode == NULL) {
-            mode = arg;
-            if (strcmp(mode, "server") != 0 && strcmp(mode, "client") != 0) {
-                sioc_usage_error(VERB, "mode must be 'server' or 'client', got '%s'", mode);
-                goto out;
+        if (*mode == NULL) {
+            *mode = arg;
+            if (strcmp(*mode, "server") != 0 && strcmp(*mode, "client") != 0) {
+                sioc_usage_error(VERB, "mode must be 'server' or 'client', got '%s'", *mode);
+                return -1;
             }
             continue;
         }
-        if (strcmp(mode, "server") == 0 && o.url == NULL) {
-            o.url = arg;
+        if (strcmp(*mode, "server") == 0 && o->url == NULL) {
+            o->url = arg;
             continue;
         }
         sioc_usage_error(VERB, "unexpected argument '%s'", arg);
-        goto out;
+        return -1;
     }
-    if (!cf.list) {
-        if (mode == NULL) {
+    if (!cf->list) {
+        if (*mode == NULL) {
             sioc_usage_error(VERB, "missing mode: 'server URL', 'client' or '--list'");
-            goto out;
+            return -1;
         }
-        if (strcmp(mode, "server") == 0 && o.url == NULL) {
+        if (strcmp(*mode, "server") == 0 && o->url == NULL) {
             sioc_usage_error(VERB, "'server' needs the URL under test");
-            goto out;
+            return -1;
         }
-        if (strcmp(mode, "server") == 0 && o.exec != NULL) {
+        if (strcmp(*mode, "server") == 0 && o->exec != NULL) {
             sioc_usage_error(VERB, "--exec is for client mode");
-            goto out;
+            return -1;
         }
     }
 
-    const char *dir = cf.scenarios;
-    if (dir == NULL) {
-        dir = getenv("SIOC_SCENARIOS");
+    return 0;
+}
+
+/* --list: the selected cases of `mode` (NULL: both roles), one a line. */
+static void list_cases(const conf *cf, const cs_set *set, const char *mode)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < set->n_cases; i++) {
+        const cs_case *c = &set->cases[i];
+        if (!selected(cf, c->id)) {
+            continue;
+        }
+        if (mode != NULL && (c->role == CS_ROLE_SERVER) != (strcmp(mode, "server") == 0)) {
+            continue;
+        }
+        printf("%s\t%s\t%s\t%s\n", c->id, cs_level_name(c->level), cs_role_name(c->role),
+               c->title);
+        n++;
     }
-    if (dir == NULL || dir[0] == '\0') {
-        struct stat st;
-        dir = stat(SIOC_SCENARIO_DIR, &st) == 0 && S_ISDIR(st.st_mode)
-                  ? SIOC_SCENARIO_DIR
-                  : SIOC_SCENARIO_DIR_INSTALLED;
-    }
+}
+
+/* Runs the selected cases of `mode` and writes the reports. Returns the
+   exit status. */
+static int run_cases(const conf *cf, cr_options *o, const cs_set *set, const char *mode)
+{
+    int rc = SIOC_EXIT_USAGE;
     char err[1024];
-    if (cs_parse_dir(&set, dir, err, sizeof err) != 0) {
-        fprintf(stderr, SIOC_PROG " " VERB ": %s\n", err);
-        goto out;
-    }
-
-    if (cf.list) {
-        size_t n = 0;
-        for (size_t i = 0; i < set.n_cases; i++) {
-            const cs_case *c = &set.cases[i];
-            if (!selected(&cf, c->id)) {
-                continue;
-            }
-            if (mode != NULL && (c->role == CS_ROLE_SERVER) != (strcmp(mode, "server") == 0)) {
-                continue;
-            }
-            printf("%s\t%s\t%s\t%s\n", c->id, cs_level_name(c->level), cs_role_name(c->role),
-                   c->title);
-            n++;
-        }
-        rc = SIOC_EXIT_OK;
-        goto out;
-    }
-
-    o.mode = strcmp(mode, "server") == 0 ? CR_MODE_SERVER : CR_MODE_CLIENT;
-    if (cr_runner_new(&runner, &o, err, sizeof err) != 0) {
-        fprintf(stderr, SIOC_PROG " " VERB ": %s\n", err);
+    cr_result *results = NULL;
+    cr_runner *runner = NULL;
+    o->mode = strcmp(mode, "server") == 0 ? CR_MODE_SERVER : CR_MODE_CLIENT;
+    if (cr_runner_new(&runner, o, err, sizeof err) != 0) {
+        sioc_error(VERB, "%s", err);
         goto out;
     }
     /* The cases of this mode, selected. */
     size_t total = 0;
-    for (size_t i = 0; i < set.n_cases; i++) {
-        const cs_case *c = &set.cases[i];
-        total += cr_case_in_scope(runner, c) && selected(&cf, c->id);
+    for (size_t i = 0; i < set->n_cases; i++) {
+        const cs_case *c = &set->cases[i];
+        total += cr_case_in_scope(runner, c) && selected(cf, c->id);
     }
     if (total == 0) {
-        fprintf(stderr, SIOC_PROG " " VERB ": no %s-role case matches the selection\n", mode);
+        sioc_error(VERB, "no %s-role case matches the selection", mode);
         goto out;
     }
     results = calloc(total, sizeof *results);
     if (results == NULL) {
-        fprintf(stderr, SIOC_PROG " " VERB ": out of memory\n");
+        sioc_error(VERB, "out of memory");
         goto out;
     }
-    bool color = cf.color >= 0 ? cf.color == 1 : isatty(1) != 0;
+    bool color = cf->color >= 0 ? cf->color == 1 : isatty(1) != 0;
     char what[700];
-    if (o.mode == CR_MODE_SERVER) {
-        snprintf(what, sizeof what, "sioc conform server %s (Engine.IO v%d)", o.url, o.eio);
+    if (o->mode == CR_MODE_SERVER) {
+        snprintf(what, sizeof what, "sioc conform server %s (Engine.IO v%d)", o->url, o->eio);
     } else {
         snprintf(what, sizeof what, "sioc conform client at %s (Engine.IO v%d)",
-                 cr_runner_origin(runner), o.eio);
+                 cr_runner_origin(runner), o->eio);
     }
     crep_begin(stdout, color, total, what);
     int64_t t0 = now_ms();
     size_t k = 0;
-    for (size_t i = 0; i < set.n_cases; i++) {
-        const cs_case *c = &set.cases[i];
-        if (!cr_case_in_scope(runner, c) || !selected(&cf, c->id)) {
+    for (size_t i = 0; i < set->n_cases; i++) {
+        const cs_case *c = &set->cases[i];
+        if (!cr_case_in_scope(runner, c) || !selected(cf, c->id)) {
             continue;
         }
         cr_result *res = &results[k++];
         const char *why = NULL;
-        const char *ex = excluded(&cf, c->id);
+        const char *ex = excluded(cf, c->id);
         if (ex != NULL) {
             memset(res, 0, sizeof *res);
             res->c = c;
@@ -503,22 +465,24 @@ static int run(int argc, char **argv)
     }
     crep_run rr;
     rr.mode = mode;
-    rr.target = o.mode == CR_MODE_SERVER ? o.url : (o.exec != NULL ? o.exec : cr_runner_origin(runner));
-    rr.eio = o.eio;
-    rr.strict = o.strict;
+    rr.target = o->mode == CR_MODE_SERVER ? o->url
+                : o->exec != NULL         ? o->exec
+                                          : cr_runner_origin(runner);
+    rr.eio = o->eio;
+    rr.strict = o->strict;
     rr.results = results;
     rr.n = k;
     rr.duration_ms = now_ms() - t0;
     size_t counts[CR_N_VERDICTS];
     crep_summary(stdout, color, &rr, counts);
     rc = counts[CR_FAIL] > 0 ? 1 : SIOC_EXIT_OK;
-    if (cf.json != NULL && crep_write_json(cf.json, &rr) != 0) {
-        fprintf(stderr, SIOC_PROG " " VERB ": cannot write '%s': %s\n", cf.json, strerror(errno));
+    if (cf->json != NULL && crep_write_json(cf->json, &rr) != 0) {
+        sioc_error(VERB, "cannot write '%s': %s", cf->json, strerror(errno));
         rc = SIOC_EXIT_USAGE;
     }
-    if (cf.junit != NULL && crep_write_junit(cf.junit, &rr) != 0) {
-        fprintf(stderr, SIOC_PROG " " VERB ": cannot write '%s': %s\n", cf.junit,
-                strerror(errno));
+    if (cf->junit != NULL && crep_write_junit(cf->junit, &rr) != 0) {
+        sioc_error(VERB, "cannot write '%s': %s", cf->junit,
+                   strerror(errno));
         rc = SIOC_EXIT_USAGE;
     }
     for (size_t i = 0; i < k; i++) {
@@ -527,6 +491,53 @@ static int run(int argc, char **argv)
 out:
     free(results);
     cr_runner_free(runner);
+    return rc;
+}
+
+static int run(int argc, char **argv)
+{
+    conf cf;
+    memset(&cf, 0, sizeof cf);
+    cf.color = -1;
+    cr_options o;
+    memset(&o, 0, sizeof o);
+    o.eio = 4;
+    o.timeout_ms = 5000;
+    o.slack_ms = 300;
+    o.time_scale = 1.0;
+    const char *mode = NULL;
+    int rc = SIOC_EXIT_USAGE;
+    cs_set set;
+    cs_set_init(&set);
+
+    int parsed = parse_cli(argc, argv, &cf, &o, &mode);
+    if (parsed != 0) {
+        rc = parsed > 0 ? SIOC_EXIT_OK : SIOC_EXIT_USAGE;
+        goto out;
+    }
+    const char *dir = cf.scenarios;
+    if (dir == NULL) {
+        dir = getenv("SIOC_SCENARIOS");
+    }
+    if (dir == NULL || dir[0] == '\0') {
+        struct stat st;
+        dir = stat(SIOC_SCENARIO_DIR, &st) == 0 && S_ISDIR(st.st_mode)
+                  ? SIOC_SCENARIO_DIR
+                  : SIOC_SCENARIO_DIR_INSTALLED;
+    }
+    char err[1024];
+    if (cs_parse_dir(&set, dir, err, sizeof err) != 0) {
+        sioc_error(VERB, "%s", err);
+        goto out;
+    }
+
+    if (cf.list) {
+        list_cases(&cf, &set, mode);
+        rc = SIOC_EXIT_OK;
+        goto out;
+    }
+    rc = run_cases(&cf, &o, &set, mode);
+out:
     cs_set_free(&set);
     for (size_t i = 0; i < cf.n_ex; i++) {
         free(cf.ex[i].glob);

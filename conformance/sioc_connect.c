@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,23 +135,6 @@ static bool edit_eof;      /* end of input seen by edit_getc */
 
 static void out_flush_line(app *a);
 
-static void err_msg(app *a, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void err_msg(app *a, const char *fmt, ...)
-{
-    (void)a;
-    va_list ap;
-    fputs(SIOC_PROG " " VERB ": ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
 static char *xstrndup(const char *s, size_t n)
 {
     char *r = malloc(n + 1);
@@ -184,45 +166,6 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
 /* ------------------------------------------------------------------------ */
 /* Output                                                                    */
 /* ------------------------------------------------------------------------ */
-
-static void put_tree(sioc_jbuf *b, const eio_json *v)
-{
-    switch (v->type) {
-    case EIO_JSON_ARRAY:
-        sioc_jbuf_lit(b, "[");
-        for (const eio_json *c = v->u.c.first; c != NULL; c = c->next) {
-            put_tree(b, c);
-            if (c->next != NULL) {
-                sioc_jbuf_lit(b, ",");
-            }
-        }
-        sioc_jbuf_lit(b, "]");
-        break;
-    case EIO_JSON_OBJECT:
-        sioc_jbuf_lit(b, "{");
-        for (const eio_json *c = v->u.c.first; c != NULL; c = c->next) {
-            sioc_jbuf_string(b, (const uint8_t *)c->key, c->key_len);
-            sioc_jbuf_lit(b, ":");
-            put_tree(b, c);
-            if (c->next != NULL) {
-                sioc_jbuf_lit(b, ",");
-            }
-        }
-        sioc_jbuf_lit(b, "}");
-        break;
-    case EIO_JSON_BINARY:
-        sioc_jbuf_lit(b, "{\"$binary\":");
-        sioc_jbuf_base64(b, (const uint8_t *)v->u.str.ptr, v->u.str.len);
-        sioc_jbuf_lit(b, "}");
-        break;
-    case EIO_JSON_UNDEFINED:
-        sioc_jbuf_lit(b, "{\"$undefined\":true}");
-        break;
-    default:
-        sioc_jbuf_json(b, v);
-        break;
-    }
-}
 
 static sioc_jbuf *out_begin(app *a, const char *event)
 {
@@ -277,7 +220,7 @@ static void out_flush_line(app *a)
 #endif
     int rc = sioc_jbuf_emit(&a->out, stdout);
     if (rc == EIO_ERR_NOMEM) {
-        err_msg(a, "out of memory writing an output line");
+        sioc_error(VERB, "out of memory writing an output line");
     } else if (rc != 0 || fflush(stdout) != 0) {
         a->out_failed = true;
     }
@@ -488,12 +431,12 @@ static void auto_ack(app *a, const sio_event *e)
         ok = cc != NULL && eio_json_append(args, cc) == 0;
     }
     if (!ok) {
-        err_msg(a, "auto-ack %" PRIu64 ": out of memory", e->id);
+        sioc_error(VERB, "auto-ack %" PRIu64 ": out of memory", e->id);
         return;
     }
     int rc = sio_client_ack(a->s, e->socket, e->id, args, net_now(a->loop));
     if (rc != 0) {
-        err_msg(a, "auto-ack %" PRIu64 ": %s", e->id, eio_strerror(rc));
+        sioc_error(VERB, "auto-ack %" PRIu64 ": %s", e->id, eio_strerror(rc));
     }
 }
 
@@ -522,7 +465,7 @@ static void on_sio_event(sioc_client_glue *g, const sio_event *e, void *ud)
         put_nsp(b, e->nsp);
         if (e->data != NULL) {
             out_key(b, "data");
-            put_tree(b, e->data);
+            sioc_jbuf_tree(b, e->data);
         }
         if (e->reason != SIO_DISCONNECT_NONE) {
             out_cstr(b, "reason", reason_name(e->reason));
@@ -539,12 +482,12 @@ static void on_sio_event(sioc_client_glue *g, const sio_event *e, void *ud)
         put_nsp(b, e->nsp);
         if (name != NULL) {
             out_key(b, "name");
-            put_tree(b, name);
+            sioc_jbuf_tree(b, name);
         }
         out_key(b, "args");
         sioc_jbuf_lit(b, "[");
         for (const eio_json *c = name != NULL ? name->next : NULL; c != NULL; c = c->next) {
-            put_tree(b, c);
+            sioc_jbuf_tree(b, c);
             if (c->next != NULL) {
                 sioc_jbuf_lit(b, ",");
             }
@@ -581,7 +524,7 @@ static void on_sio_event(sioc_client_glue *g, const sio_event *e, void *ud)
         }
         if (ack && e->data != NULL) {
             out_key(b, "args");
-            put_tree(b, e->data);
+            sioc_jbuf_tree(b, e->data);
         }
         if (!ack) {
             out_cstr(b, "reason",
@@ -704,7 +647,7 @@ static void begin_quit(app *a)
     a->quit_deadline = now + QUIT_GRACE_MS;
     int rc = sio_client_close(a->s, (eio_time)now);
     if (rc != 0) {
-        err_msg(a, "close: %s", eio_strerror(rc));
+        sioc_error(VERB, "close: %s", eio_strerror(rc));
     }
     sioc_client_glue_drain(a->g);
 }
@@ -773,20 +716,6 @@ static bool parse_u64(eio_slice w, uint64_t max, uint64_t *out)
     return true;
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Reads a whole file (at most MAX_FILE bytes) into the arena. */
 static const char *read_file(app *a, const char *path, eio_json **out)
 {
@@ -846,7 +775,7 @@ static const char *parse_arg(app *a, cur *c, eio_json **out)
                 return "out of memory";
             }
             for (size_t i = 0; i < n / 2; i++) {
-                int hi = hexval(w.ptr[5 + 2 * i]), lo = hexval(w.ptr[6 + 2 * i]);
+                int hi = sioc_hex_digit(w.ptr[5 + 2 * i]), lo = sioc_hex_digit(w.ptr[6 + 2 * i]);
                 if (hi < 0 || lo < 0) {
                     return "@hex: holds a character that is not a hex digit";
                 }
@@ -927,7 +856,7 @@ static nsp_entry *live_nsp(app *a, const char *nsp)
 {
     nsp_entry *e = nsp_by_name(a, nsp);
     if (e == NULL || nsp_state(a, e) == SIO_SOCKET_GONE) {
-        err_msg(a, "no socket for namespace %s (use: connect %s)", nsp, nsp);
+        sioc_error(VERB, "no socket for namespace %s (use: connect %s)", nsp, nsp);
         return NULL;
     }
     return e;
@@ -938,23 +867,23 @@ static int do_connect(app *a, const char *nsp, const eio_json *auth)
     nsp_entry *e = nsp_by_name(a, nsp);
     sio_socket_state st = e != NULL ? nsp_state(a, e) : SIO_SOCKET_GONE;
     if (st != SIO_SOCKET_GONE) {
-        err_msg(a, "namespace %s is already %s", nsp,
-                st == SIO_SOCKET_CONNECTED ? "connected" : "connecting");
+        sioc_error(VERB, "namespace %s is already %s", nsp,
+                   st == SIO_SOCKET_CONNECTED ? "connected" : "connecting");
         return -1;
     }
     int64_t h = sio_client_connect(a->s, nsp, auth, net_now(a->loop));
     if (h < 0) {
-        err_msg(a, "connect %s: %s", nsp, eio_strerror((int)h));
+        sioc_error(VERB, "connect %s: %s", nsp, eio_strerror((int)h));
         return -1;
     }
     if (e == NULL) {
         if (!grow((void **)&a->nsps, &a->cap_nsps, a->n_nsps + 1, sizeof *a->nsps)) {
-            err_msg(a, "out of memory");
+            sioc_error(VERB, "out of memory");
             return -1;
         }
         char *name = xstrndup(nsp, strlen(nsp));
         if (name == NULL) {
-            err_msg(a, "out of memory");
+            sioc_error(VERB, "out of memory");
             return -1;
         }
         e = &a->nsps[a->n_nsps++];
@@ -1003,7 +932,7 @@ static int exec_line(app *a, const char *line)
     if (c.s[c.i] == '/') {
         eio_slice w = word(&c);
         if (w.len > SIO_DEFAULT_MAX_NAMESPACE) {
-            err_msg(a, "namespace too long");
+            sioc_error(VERB, "namespace too long");
             return -1;
         }
         memcpy(nsp, w.ptr, w.len);
@@ -1032,7 +961,7 @@ static int exec_line(app *a, const char *line)
             m = parse_args_into(a, &c, arr);
         }
         if (m != NULL) {
-            err_msg(a, "%.*s: %s", (int)cmd.len, (const char *)cmd.ptr, m);
+            sioc_error(VERB, "%.*s: %s", (int)cmd.len, (const char *)cmd.ptr, m);
             return -1;
         }
         char *name_json = NULL;
@@ -1042,7 +971,7 @@ static int exec_line(app *a, const char *line)
             if (name_json == NULL ||
                 !grow((void **)&a->acks, &a->cap_acks, a->n_acks + 1, sizeof *a->acks)) {
                 free(name_json);
-                err_msg(a, "out of memory");
+                sioc_error(VERB, "out of memory");
                 return -1;
             }
             eio_json_write(name, name_json, n);
@@ -1052,7 +981,7 @@ static int exec_line(app *a, const char *line)
                                      (eio_time)now);
         if (rc < 0) {
             free(name_json);
-            err_msg(a, "%.*s: %s", (int)cmd.len, (const char *)cmd.ptr, eio_strerror((int)rc));
+            sioc_error(VERB, "%.*s: %s", (int)cmd.len, (const char *)cmd.ptr, eio_strerror((int)rc));
             return -1;
         }
         if (want_ack) {
@@ -1069,18 +998,18 @@ static int exec_line(app *a, const char *line)
         }
         uint64_t id = 0;
         if (!parse_u64(word(&c), SIO_MAX_ACK_ID, &id)) {
-            err_msg(a, "ack: ID must be a number up to %llu", (unsigned long long)SIO_MAX_ACK_ID);
+            sioc_error(VERB, "ack: ID must be a number up to %llu", (unsigned long long)SIO_MAX_ACK_ID);
             return -1;
         }
         eio_json *arr = eio_json_new_array(&a->arena);
         const char *m = arr == NULL ? "out of memory" : parse_args_into(a, &c, arr);
         if (m != NULL) {
-            err_msg(a, "ack: %s", m);
+            sioc_error(VERB, "ack: %s", m);
             return -1;
         }
         int rc = sio_client_ack(a->s, e->sock, id, arr, (eio_time)now);
         if (rc != 0) {
-            err_msg(a, "ack: %s", eio_strerror(rc));
+            sioc_error(VERB, "ack: %s", eio_strerror(rc));
             return -1;
         }
         sioc_client_glue_drain(a->g);
@@ -1089,7 +1018,7 @@ static int exec_line(app *a, const char *line)
     if (slice_is(cmd, "connect")) {
         eio_slice w = word(&c);
         if (w.len == 0 || w.ptr[0] != '/' || w.len > SIO_DEFAULT_MAX_NAMESPACE) {
-            err_msg(a, "connect: NSP must start with '/'");
+            sioc_error(VERB, "connect: NSP must start with '/'");
             return -1;
         }
         char name[SIO_DEFAULT_MAX_NAMESPACE + 1];
@@ -1105,7 +1034,7 @@ static int exec_line(app *a, const char *line)
                 m = "too many arguments";
             }
             if (m != NULL) {
-                err_msg(a, "connect: %s", m);
+                sioc_error(VERB, "connect: %s", m);
                 return -1;
             }
         }
@@ -1115,7 +1044,7 @@ static int exec_line(app *a, const char *line)
         eio_slice w = word(&c);
         if (w.len > 0) {
             if (w.ptr[0] != '/' || w.len > SIO_DEFAULT_MAX_NAMESPACE) {
-                err_msg(a, "disconnect: NSP must start with '/'");
+                sioc_error(VERB, "disconnect: NSP must start with '/'");
                 return -1;
             }
             memcpy(nsp, w.ptr, w.len);
@@ -1127,7 +1056,7 @@ static int exec_line(app *a, const char *line)
         }
         int rc = sio_client_disconnect(a->s, e->sock, (eio_time)now);
         if (rc != 0) {
-            err_msg(a, "disconnect: %s", eio_strerror(rc));
+            sioc_error(VERB, "disconnect: %s", eio_strerror(rc));
             return -1;
         }
         sioc_client_glue_drain(a->g);
@@ -1136,7 +1065,7 @@ static int exec_line(app *a, const char *line)
     if (slice_is(cmd, "sleep")) {
         uint64_t ms = 0;
         if (!parse_u64(word(&c), UINT32_MAX, &ms) || !at_end(&c)) {
-            err_msg(a, "sleep: MS must be a number of milliseconds");
+            sioc_error(VERB, "sleep: MS must be a number of milliseconds");
             return -1;
         }
         a->block = BLOCK_SLEEP;
@@ -1148,7 +1077,7 @@ static int exec_line(app *a, const char *line)
         uint64_t ms = DEFAULT_WAIT_MS;
         eio_slice w = word(&c);
         if (what.len == 0 || (w.len > 0 && !parse_u64(w, UINT32_MAX, &ms)) || !at_end(&c)) {
-            err_msg(a, "wait: usage: wait WHAT [MS]");
+            sioc_error(VERB, "wait: usage: wait WHAT [MS]");
             return -1;
         }
         const uint8_t *colon = memchr(what.ptr, ':', what.len);
@@ -1163,11 +1092,11 @@ static int exec_line(app *a, const char *line)
         a->wait_nsp = has_nsp ? xstrndup(nsp, strlen(nsp)) : NULL;
         if (a->wait_kind == NULL || (colon != NULL && a->wait_name == NULL) ||
             (has_nsp && a->wait_nsp == NULL)) {
-            err_msg(a, "out of memory");
+            sioc_error(VERB, "out of memory");
             return -1;
         }
         if (colon != NULL && strcmp(a->wait_kind, "message") != 0) {
-            err_msg(a, "wait: only message takes a name (message:NAME)");
+            sioc_error(VERB, "wait: only message takes a name (message:NAME)");
             return -1;
         }
         a->wait_ms = (uint32_t)ms;
@@ -1178,7 +1107,7 @@ static int exec_line(app *a, const char *line)
     if (slice_is(cmd, "close")) {
         int rc = sio_client_close(a->s, (eio_time)now);
         if (rc != 0) {
-            err_msg(a, "close: %s", eio_strerror(rc));
+            sioc_error(VERB, "close: %s", eio_strerror(rc));
         }
         sioc_client_glue_drain(a->g);
         return 0;
@@ -1191,7 +1120,7 @@ static int exec_line(app *a, const char *line)
         print_commands(stderr, "");
         return 0;
     }
-    err_msg(a, "unknown command '%.*s' (try: help)", (int)cmd.len, (const char *)cmd.ptr);
+    sioc_error(VERB, "unknown command '%.*s' (try: help)", (int)cmd.len, (const char *)cmd.ptr);
     return -1;
 }
 
@@ -1264,13 +1193,13 @@ static void take_lines(app *a, bool at_eof)
                 n--;
             }
             if (n > MAX_LINE) {
-                err_msg(a, "a command line is longer than %u bytes", (unsigned)MAX_LINE);
+                sioc_error(VERB, "a command line is longer than %u bytes", (unsigned)MAX_LINE);
                 a->usage_failed = true;
                 begin_quit(a);
                 return;
             }
             if (!enqueue(a, a->ibuf + start, n, true)) {
-                err_msg(a, "out of memory");
+                sioc_error(VERB, "out of memory");
                 a->usage_failed = true;
                 begin_quit(a);
                 return;
@@ -1282,7 +1211,7 @@ static void take_lines(app *a, bool at_eof)
     a->ilen -= start;
     if (at_eof && a->ilen > 0) {
         if (!enqueue(a, a->ibuf, a->ilen, true)) {
-            err_msg(a, "out of memory");
+            sioc_error(VERB, "out of memory");
         }
         a->ilen = 0;
     }
@@ -1293,7 +1222,7 @@ static void on_stdin_plain(net_loop *l, int fd, void *ud)
     (void)l;
     app *a = ud;
     if (!grow((void **)&a->ibuf, &a->icap, a->ilen + READ_CHUNK, 1)) {
-        err_msg(a, "out of memory");
+        sioc_error(VERB, "out of memory");
         a->usage_failed = true;
         begin_quit(a);
         return;
@@ -1303,7 +1232,7 @@ static void on_stdin_plain(net_loop *l, int fd, void *ud)
         return;
     }
     if (n < 0) {
-        err_msg(a, "cannot read stdin: %s", strerror(errno));
+        sioc_error(VERB, "cannot read stdin: %s", strerror(errno));
     }
     if (n <= 0) {
         take_lines(a, true);
@@ -1317,7 +1246,7 @@ static void on_stdin_plain(net_loop *l, int fd, void *ud)
         return;
     }
     if (a->ilen > MAX_LINE) {
-        err_msg(a, "a command line is longer than %u bytes", (unsigned)MAX_LINE);
+        sioc_error(VERB, "a command line is longer than %u bytes", (unsigned)MAX_LINE);
         a->usage_failed = true;
         begin_quit(a);
         return;
@@ -1368,7 +1297,7 @@ static void on_edit_line(char *line)
         add_history(line);
     }
     if (!enqueue(a, line, strlen(line), true)) {
-        err_msg(a, "out of memory");
+        sioc_error(VERB, "out of memory");
     }
     free(line);
 }
@@ -1403,7 +1332,7 @@ static void stdin_start(app *a)
     if (net_fd_watch(a->loop, STDIN_FILENO, on_stdin_plain, a) == 0) {
         a->stdin_watched = true;
     } else {
-        err_msg(a, "cannot watch stdin");
+        sioc_error(VERB, "cannot watch stdin");
         a->stdin_eof = true;
     }
 }
@@ -1444,15 +1373,15 @@ static void tick(app *a)
 {
     net_time now = net_now(a->loop);
     if (a->out_failed && !a->quitting) {
-        err_msg(a, "cannot write to stdout");
+        sioc_error(VERB, "cannot write to stdout");
         a->usage_failed = true;
         begin_quit(a);
     }
     int gerr = sioc_client_glue_error(a->g);
     if (gerr != 0 && !a->glue_error_reported) {
         a->glue_error_reported = true;
-        err_msg(a, "warning: %s (%s)", eio_strerror(gerr),
-                eio_error_name(gerr) != NULL ? eio_error_name(gerr) : "?");
+        sioc_error(VERB, "warning: %s (%s)", eio_strerror(gerr),
+                   eio_error_name(gerr) != NULL ? eio_error_name(gerr) : "?");
     }
     if (a->has_exit_after && now >= a->exit_at) {
         begin_quit(a);
@@ -1464,9 +1393,9 @@ static void tick(app *a)
         if (consume_match(a)) {
             a->block = BLOCK_NONE;
         } else if (now >= a->block_until) {
-            err_msg(a, "wait %s%s%s: nothing arrived within %" PRIu32 " ms", a->wait_kind,
-                    a->wait_name != NULL ? ":" : "", a->wait_name != NULL ? a->wait_name : "",
-                    a->wait_ms);
+            sioc_error(VERB, "wait %s%s%s: nothing arrived within %" PRIu32 " ms", a->wait_kind,
+                       a->wait_name != NULL ? ":" : "", a->wait_name != NULL ? a->wait_name : "",
+                       a->wait_ms);
             a->block = BLOCK_NONE;
             a->wait_timeout = true;
             begin_quit(a);
@@ -1659,17 +1588,43 @@ static int parse_cli(int argc, char **argv, cli *o, bool *help)
     o->nsps = calloc((size_t)argc, sizeof *o->nsps);
     o->cmds = calloc((size_t)argc, sizeof *o->cmds);
     if (o->nsps == NULL || o->cmds == NULL) {
-        fprintf(stderr, SIOC_PROG " " VERB ": out of memory\n");
-        return SIOC_EXIT_USAGE;
+        return sioc_error(VERB, "out of memory");
     }
+    /* The options holding a count or a number of milliseconds. */
+    const struct {
+        const char *name;
+        uint32_t *value;
+    } numbers[] = {
+        {"--reconnection-attempts", &o->so.reconnection_attempts},
+        {"--reconnection-delay-max", &o->so.reconnection_delay_max},
+        {"--reconnection-delay", &o->so.reconnection_delay},
+        {"--timeout", &o->so.open_timeout},
+        {"--ack-timeout", &o->so.ack_timeout},
+        {"--exit-after", &o->exit_after},
+    };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *v = NULL;
         int which = 0;
-        int m;
+        int m = 0;
         if (sioc_opt_flag(arg, "--help") || sioc_opt_flag(arg, "-h")) {
             *help = true;
             return 0;
+        }
+        for (size_t k = 0; k < sizeof numbers / sizeof numbers[0] && m == 0; k++) {
+            m = sioc_opt_value(VERB, argc, argv, &i, numbers[k].name, &v);
+            if (m > 0 && parse_ms(numbers[k].name, v, numbers[k].value) != 0) {
+                m = -1;
+            }
+            if (m > 0 && numbers[k].value == &o->exit_after) {
+                o->has_exit_after = true;
+            }
+        }
+        if (m != 0) {
+            if (m < 0) {
+                return SIOC_EXIT_USAGE;
+            }
+            continue;
         }
         if ((m = sioc_opt_choice(VERB, argc, argv, &i, "--eio", "3", "4", &which)) != 0) {
             if (m < 0) {
@@ -1762,24 +1717,6 @@ static int parse_cli(int argc, char **argv, cli *o, bool *help)
             url_encode(&o->query, eq + 1, strlen(eq + 1));
             continue;
         }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--reconnection-attempts", &v)) != 0) {
-            if (m < 0 || parse_ms("--reconnection-attempts", v, &o->so.reconnection_attempts)) {
-                return SIOC_EXIT_USAGE;
-            }
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--reconnection-delay-max", &v)) != 0) {
-            if (m < 0 || parse_ms("--reconnection-delay-max", v, &o->so.reconnection_delay_max)) {
-                return SIOC_EXIT_USAGE;
-            }
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--reconnection-delay", &v)) != 0) {
-            if (m < 0 || parse_ms("--reconnection-delay", v, &o->so.reconnection_delay)) {
-                return SIOC_EXIT_USAGE;
-            }
-            continue;
-        }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--randomization-factor", &v)) != 0) {
             if (m < 0) {
                 return SIOC_EXIT_USAGE;
@@ -1792,25 +1729,6 @@ static int parse_cli(int argc, char **argv, cli *o, bool *help)
                                               "got '%s'", v);
             }
             o->so.randomization_factor = f;
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--timeout", &v)) != 0) {
-            if (m < 0 || parse_ms("--timeout", v, &o->so.open_timeout)) {
-                return SIOC_EXIT_USAGE;
-            }
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--ack-timeout", &v)) != 0) {
-            if (m < 0 || parse_ms("--ack-timeout", v, &o->so.ack_timeout)) {
-                return SIOC_EXIT_USAGE;
-            }
-            continue;
-        }
-        if ((m = sioc_opt_value(VERB, argc, argv, &i, "--exit-after", &v)) != 0) {
-            if (m < 0 || parse_ms("--exit-after", v, &o->exit_after)) {
-                return SIOC_EXIT_USAGE;
-            }
-            o->has_exit_after = true;
             continue;
         }
         if ((m = sioc_opt_value(VERB, argc, argv, &i, "--max-payload", &v)) != 0) {
@@ -1829,7 +1747,7 @@ static int parse_cli(int argc, char **argv, cli *o, bool *help)
             size_t n = strlen(v) + 6;
             char *c = malloc(n);
             if (c == NULL) {
-                return SIOC_EXIT_USAGE;
+                return sioc_error(VERB, "out of memory");
             }
             snprintf(c, n, "emit %s", v);
             o->cmds[o->n_cmds++] = c;
@@ -1841,7 +1759,7 @@ static int parse_cli(int argc, char **argv, cli *o, bool *help)
             }
             char *c = xstrndup(v, strlen(v));
             if (c == NULL) {
-                return SIOC_EXIT_USAGE;
+                return sioc_error(VERB, "out of memory");
             }
             o->cmds[o->n_cmds++] = c;
             continue;
@@ -1977,7 +1895,7 @@ static int run(int argc, char **argv)
     jbuf_nul(&o.query);
     jbuf_nul(&o.headers);
     if (rc == 0 && (base.nomem || path.nomem || o.query.nomem || o.headers.nomem)) {
-        fprintf(stderr, SIOC_PROG " " VERB ": out of memory\n");
+        sioc_error(VERB, "out of memory");
         rc = SIOC_EXIT_USAGE;
     }
     app a;
@@ -2000,8 +1918,8 @@ static int run(int argc, char **argv)
         net_loop_options lo = {.ca_file = o.ca, .insecure = o.insecure,
                                .log_level = o.verbose ? 1 : 0};
         if (net_loop_new(&a.loop, &lo) != NET_OK) {
-            fprintf(stderr, SIOC_PROG " " VERB ": cannot set up the network layer%s\n",
-                    o.ca != NULL ? " (check --ca)" : "");
+            sioc_error(VERB, "cannot set up the network layer%s",
+                       o.ca != NULL ? " (check --ca)" : "");
             rc = SIOC_EXIT_USAGE;
         }
     }
@@ -2024,7 +1942,7 @@ static int run(int argc, char **argv)
             rc = sioc_usage_error(VERB, "the options were refused (a --header that is not "
                                         "'Name: value', or an invalid --query)");
         } else if (grc != 0) {
-            fprintf(stderr, SIOC_PROG " " VERB ": %s\n", eio_strerror(grc));
+            sioc_error(VERB, "%s", eio_strerror(grc));
             rc = SIOC_EXIT_USAGE;
         }
     }
@@ -2068,7 +1986,7 @@ static int run(int argc, char **argv)
     eio_arena_destroy(&auth_arena);
     for (size_t i = 0; i < o.n_cmds && rc == 0; i++) {
         if (!enqueue(&a, o.cmds[i], strlen(o.cmds[i]), false)) {
-            fprintf(stderr, SIOC_PROG " " VERB ": out of memory\n");
+            sioc_error(VERB, "out of memory");
             rc = SIOC_EXIT_USAGE;
         }
     }
@@ -2083,7 +2001,7 @@ static int run(int argc, char **argv)
     tick(&a);
     while (!a.done) {
         if (net_run_once(a.loop, next_wake(&a)) != NET_OK) {
-            err_msg(&a, "the network layer failed");
+            sioc_error(VERB, "the network layer failed");
             a.usage_failed = true;
             break;
         }

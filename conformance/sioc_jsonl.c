@@ -359,6 +359,45 @@ void sioc_jbuf_json(sioc_jbuf *b, const eio_json *v)
     b->len += need;
 }
 
+bool sioc_jbuf_marker(sioc_jbuf *b, const eio_json *v)
+{
+    if (v->type == EIO_JSON_BINARY) {
+        sioc_jbuf_lit(b, "{\"$binary\":");
+        sioc_jbuf_base64(b, (const uint8_t *)v->u.str.ptr, v->u.str.len);
+        sioc_jbuf_lit(b, "}");
+        return true;
+    }
+    if (v->type == EIO_JSON_UNDEFINED) {
+        sioc_jbuf_lit(b, "{\"$undefined\":true}");
+        return true;
+    }
+    return false;
+}
+
+void sioc_jbuf_tree(sioc_jbuf *b, const eio_json *v)
+{
+    if (sioc_jbuf_marker(b, v)) {
+        return;
+    }
+    if (v->type != EIO_JSON_ARRAY && v->type != EIO_JSON_OBJECT) {
+        sioc_jbuf_json(b, v);
+        return;
+    }
+    bool obj = v->type == EIO_JSON_OBJECT;
+    sioc_jbuf_lit(b, obj ? "{" : "[");
+    for (const eio_json *c = v->u.c.first; c != NULL; c = c->next) {
+        if (c != v->u.c.first) {
+            sioc_jbuf_lit(b, ",");
+        }
+        if (obj) {
+            sioc_jbuf_string(b, (const uint8_t *)c->key, c->key_len);
+            sioc_jbuf_lit(b, ":");
+        }
+        sioc_jbuf_tree(b, c);
+    }
+    sioc_jbuf_lit(b, obj ? "}" : "]");
+}
+
 void sioc_jbuf_base64(sioc_jbuf *b, const uint8_t *bytes, size_t n)
 {
     size_t m = eio_base64_encoded_len(n);

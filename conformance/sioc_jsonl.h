@@ -117,6 +117,19 @@ void sioc_jbuf_string(sioc_jbuf *b, const uint8_t *s, size_t n);
  */
 void sioc_jbuf_json(sioc_jbuf *b, const eio_json *v);
 
+/**
+ * If `v` is a value JSON has no form for, appends the object that stands
+ * for it and returns true: binary as `{"$binary":"<base64>"}`, undefined
+ * as `{"$undefined":true}`. Returns false (appending nothing) otherwise.
+ */
+bool sioc_jbuf_marker(sioc_jbuf *b, const eio_json *v);
+
+/**
+ * Appends the whole tree `v`: members and elements in document order,
+ * scalars as sioc_jbuf_json, binary and undefined as sioc_jbuf_marker.
+ */
+void sioc_jbuf_tree(sioc_jbuf *b, const eio_json *v);
+
 /** Appends `bytes` as a JSON string holding their base64. */
 void sioc_jbuf_base64(sioc_jbuf *b, const uint8_t *bytes, size_t n);
 

@@ -77,6 +77,17 @@ int sioc_usage_error(const char *verb, const char *fmt, ...)
     return SIOC_EXIT_USAGE;
 }
 
+int sioc_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, SIOC_PROG " %s: ", verb);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return SIOC_EXIT_USAGE;
+}
+
 int sioc_opt_value(const char *verb, int argc, char **argv, int *i, const char *name,
                    const char **value)
 {

@@ -334,7 +334,7 @@ static int run(int argc, char **argv)
     }
     for (const char *f = c.tls_cert; f != NULL; f = (f == c.tls_cert ? c.tls_key : NULL)) {
         if (access(f, R_OK) != 0) {
-            fprintf(stderr, SIOC_PROG " " VERB ": cannot read '%s': %s\n", f, strerror(errno));
+            sioc_error(VERB, "cannot read '%s': %s", f, strerror(errno));
             return SIOC_EXIT_USAGE;
         }
     }
@@ -371,8 +371,8 @@ static int run(int argc, char **argv)
     ho.log = c.log ? stdout : NULL;
 
     if (signals_install() != 0) {
-        fprintf(stderr, SIOC_PROG " " VERB ": cannot set up signal handling: %s\n",
-                strerror(errno));
+        sioc_error(VERB, "cannot set up signal handling: %s",
+                   strerror(errno));
         signals_remove();
         return SIOC_EXIT_USAGE;
     }
@@ -384,27 +384,27 @@ static int run(int argc, char **argv)
     bool watching = false;
     int rc = net_loop_new(&l, NULL);
     if (rc != NET_OK) {
-        fprintf(stderr, SIOC_PROG " " VERB ": cannot create the event loop\n");
+        sioc_error(VERB, "cannot create the event loop");
         goto out;
     }
     if (net_fd_watch(l, sig_pipe[0], on_signal_fd, &stop) != NET_OK) {
-        fprintf(stderr, SIOC_PROG " " VERB ": cannot watch the signal pipe\n");
+        sioc_error(VERB, "cannot watch the signal pipe");
         goto out;
     }
     watching = true;
     rc = serve_host_new(l, &ho, &h);
     if (rc != 0) {
-        fprintf(stderr, SIOC_PROG " " VERB ": cannot listen on %s port %zu%s\n", c.host, c.port,
-                rc == NET_ERR_NOMEM ? ": out of memory"
-                : c.tls_cert        ? " (address in use or unavailable, or the certificate "
-                                      "or key was refused)"
-                                    : " (address in use or unavailable)");
+        sioc_error(VERB, "cannot listen on %s port %zu%s", c.host, c.port,
+                   rc == NET_ERR_NOMEM ? ": out of memory"
+                   : c.tls_cert        ? " (address in use or unavailable, or the certificate "
+                                         "or key was refused)"
+                                       : " (address in use or unavailable)");
         goto out;
     }
     rc = serve_app_new(c.app, h, &ac, &app);
     if (rc != 0) {
-        fprintf(stderr, SIOC_PROG " " VERB ": cannot set up the %s application%s\n", c.app,
-                rc == NET_ERR_NOMEM ? ": out of memory" : "");
+        sioc_error(VERB, "cannot set up the %s application%s", c.app,
+                   rc == NET_ERR_NOMEM ? ": out of memory" : "");
         goto out;
     }
 
@@ -421,7 +421,7 @@ static int run(int argc, char **argv)
         int er = sioc_jbuf_emit(&b, stdout);
         sioc_jbuf_free(&b);
         if (er != 0 || fflush(stdout) != 0) {
-            fprintf(stderr, SIOC_PROG " " VERB ": cannot write to stdout\n");
+            sioc_error(VERB, "cannot write to stdout");
             goto out;
         }
     }
@@ -429,7 +429,7 @@ static int run(int argc, char **argv)
     status = SIOC_EXIT_OK;
     while (!stop) {
         if (net_run_once(l, NET_TIME_NEVER) != NET_OK) {
-            fprintf(stderr, SIOC_PROG " " VERB ": the network loop failed\n");
+            sioc_error(VERB, "the network loop failed");
             status = SIOC_EXIT_USAGE;
             break;
         }

@@ -164,15 +164,10 @@ static void print_object(sioc_jbuf *b, const eio_json *o)
 
 static void print_value(sioc_jbuf *b, const eio_json *v)
 {
+    if (sioc_jbuf_marker(b, v)) {
+        return;
+    }
     switch (v->type) {
-    case EIO_JSON_BINARY:
-        sioc_jbuf_lit(b, "{\"$binary\":");
-        sioc_jbuf_base64(b, (const uint8_t *)v->u.str.ptr, v->u.str.len);
-        sioc_jbuf_lit(b, "}");
-        break;
-    case EIO_JSON_UNDEFINED:
-        sioc_jbuf_lit(b, "{\"$undefined\":true}");
-        break;
     case EIO_JSON_ARRAY:
         sioc_jbuf_lit(b, "[");
         for (const eio_json *e = v->u.c.first; e != NULL && !b->nomem; e = e->next) {

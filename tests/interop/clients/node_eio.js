@@ -11,37 +11,16 @@
 const { Socket } = require("engine.io-client");
 
 const cfg = JSON.parse(process.argv[2]);
-const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
-const seen = new Set();
-const needed = ["open", "echo:text", "echo:binary"];
-const wantsUpgrade = cfg.upgrade !== false && (!cfg.transports ||
-  (cfg.transports.includes("polling") && cfg.transports.includes("websocket")));
-if (wantsUpgrade) needed.push("upgrade");
-let finished = false;
-
 const opts = { path: "/engine.io/", upgrade: cfg.upgrade !== false };
 if (cfg.transports) opts.transports = cfg.transports;
 const socket = new Socket(cfg.origin, opts);
 
-function finish(code) {
-  if (finished) return;
-  finished = true;
-  try { socket.close(); } catch (e) { /* closed already */ }
-  setTimeout(() => process.exit(code), 200);
-}
-
-function mark(k) {
-  seen.add(k);
-  if (needed.every((x) => seen.has(x))) {
-    out({ obs: "done" });
-    finish(0);
-  }
-}
-
-setTimeout(() => {
-  out({ obs: "timeout", missing: needed.filter((k) => !seen.has(k)) });
-  finish(1);
-}, cfg.deadline || 20000);
+const obs = require("./observe")(cfg.deadline, () => socket.close());
+const { out, mark } = obs;
+obs.needed = ["open", "echo:text", "echo:binary"];
+const wantsUpgrade = cfg.upgrade !== false && (!cfg.transports ||
+  (cfg.transports.includes("polling") && cfg.transports.includes("websocket")));
+if (wantsUpgrade) obs.needed.push("upgrade");
 
 socket.on("open", () => {
   out({ obs: "open", transport: socket.transport.name, sid: socket.id });

@@ -34,37 +34,13 @@ function enc(v) {
   return v === undefined ? null : v;
 }
 
-function out(o) {
-  process.stdout.write(JSON.stringify(o) + "\n");
-}
-
-const seen = new Set();
-let needed = [];
 const sockets = [];
-let finished = false;
-
-function finish(code) {
-  if (finished) return;
-  finished = true;
+const obs = require("./observe")(cfg.deadline, () => {
   for (const s of sockets) {
     try { s.close(); } catch (e) { /* already closed */ }
   }
-  // Let the close packets leave, then end whatever is still pending.
-  setTimeout(() => process.exit(code), 200);
-}
-
-function mark(key) {
-  seen.add(key);
-  if (needed.length && needed.every((k) => seen.has(k))) {
-    out({ obs: "done" });
-    finish(0);
-  }
-}
-
-setTimeout(() => {
-  out({ obs: "timeout", missing: needed.filter((k) => !seen.has(k)) });
-  finish(1);
-}, cfg.deadline || 20000);
+});
+const { out, mark } = obs;
 
 function options(extra) {
   const o = {
@@ -95,9 +71,9 @@ function watchUpgrade(s, onUpgrade) {
 function caseSuite() {
   const wantsUpgrade = cfg.upgrade !== false && (!cfg.transports ||
     (cfg.transports.includes("polling") && cfg.transports.includes("websocket")));
-  needed = ["auth:/", "connect:/", "message-back:/", "ack:/", "auth:/custom",
+  obs.needed = ["auth:/", "connect:/", "message-back:/", "ack:/", "auth:/custom",
             "connect:/custom", "message-back:/custom", "refused:/nope"];
-  if (wantsUpgrade) needed.push("upgrade", "after-upgrade");
+  if (wantsUpgrade) obs.needed.push("upgrade", "after-upgrade");
 
   const extra = v2 ? { query: { token: "abc" } } : { auth: { token: "abc" } };
   const s = io(cfg.origin + "/", options(extra));
@@ -153,7 +129,7 @@ function caseSuite() {
 
 // ---------------------------------------------------------------- chat
 function caseChat() {
-  needed = ["connect:A", "connect:B", "joined:A", "joined:B", "room-ack", "message:B",
+  obs.needed = ["connect:A", "connect:B", "joined:A", "joined:B", "room-ack", "message:B",
             "server-ping", "server-ping-answer", "rooms", "left", "to-all:A", "to-all-ack",
             "echo"];
   const a = io(cfg.origin + "/", options());
@@ -220,7 +196,7 @@ function caseChat() {
 
 // ---------------------------------------------------------------- reconnect
 function caseReconnect() {
-  needed = ["connect:1", "disconnect", "connect:2", "message-back"];
+  obs.needed = ["connect:1", "disconnect", "connect:2", "message-back"];
   const s = io(cfg.origin + "/", options({
     reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 1000,
     randomizationFactor: 0, timeout: 5000,
@@ -245,7 +221,7 @@ function caseReconnect() {
 
 // ---------------------------------------------------------------- recovery
 function caseRecovery() {
-  needed = ["connect:A1", "echo", "disconnect:A", "connect:A2", "missed", "connect:B"];
+  obs.needed = ["connect:A1", "echo", "disconnect:A", "connect:A2", "missed", "connect:B"];
   const a = io(cfg.origin + "/", options({
     reconnection: true, reconnectionDelay: 4000, reconnectionDelayMax: 4000,
     randomizationFactor: 0,
@@ -296,7 +272,7 @@ function caseRecovery() {
 
 // ---------------------------------------------------------------- refused
 function caseRefused() {
-  needed = ["connect_error"];
+  obs.needed = ["connect_error"];
   const s = io(cfg.origin + "/", options({ timeout: 5000 }));
   sockets.push(s);
   s.on("connect", () => out({ obs: "connect" }));
@@ -312,7 +288,7 @@ function caseRefused() {
 // Engine.IO 4: the server pings, the client answers ("ping" events on the
 // engine); Engine.IO 3: the client pings, the server answers ("pong").
 function caseHeartbeat() {
-  needed = ["connect", "beat:1", "beat:2", "beat:3", "message-back"];
+  obs.needed = ["connect", "beat:1", "beat:2", "beat:3", "message-back"];
   const s = io(cfg.origin + "/", options());
   sockets.push(s);
   let beats = 0;
