@@ -9,7 +9,7 @@ set -eu
 job=${1:-all}
 
 base="meson ninja-build gcc pkg-config python3 binutils libmsgpack-dev libwebsockets-dev libssl-dev libedit-dev openssl"
-test_pkgs="libcmocka-dev libjansson-dev clang libclang-rt-14-dev llvm valgrind nodejs npm python3-socketio python3-engineio python3-aiohttp python3-requests python3-websocket doxygen g++"
+test_pkgs="libcmocka-dev libjansson-dev clang libclang-rt-14-dev llvm valgrind nodejs npm python3-socketio python3-engineio python3-aiohttp python3-requests python3-websocket python3-msgpack doxygen g++"
 bench_pkgs="g++ libjansson-dev libcjson-dev libsimdjson-dev nodejs npm"
 
 case "$job" in

@@ -280,7 +280,12 @@ def case_suite(sioc, peer, transports=None, upgrade=True, server_args=(), parser
         refused = first(obs, "refused", nsp="/nope")
         if ck.that(refused is not None, "no refusal of /nope"):
             if peer == "python":
-                ck.eq(refused.get("data"), {"message": "Invalid namespace"}, "refusal data")
+                want = {"message": "Invalid namespace"}
+                if parser == "msgpack":
+                    # the refusal's `data: undefined` member (d4 00 00) reaches
+                    # python as ExtType(0, b"\0") (docs/msgpack.md)
+                    want["data"] = [0, {"$binary": "AA=="}]
+                ck.eq(refused.get("data"), want, "refusal data")
             else:
                 ck.eq(refused.get("message"), "Invalid namespace", "refusal message")
         opens = srv.logs("eio_open")
@@ -308,30 +313,53 @@ def case_suite(sioc, peer, transports=None, upgrade=True, server_args=(), parser
     return ck.problems
 
 
-def case_chat(sioc, peer, server_args=()):
+def case_chat(sioc, peer, server_args=(), parser=None):
     ck = Check()
     srv = Server(sioc, ["--app", "chat"] + list(server_args))
+    # python-socketio's msgpack serializer writes no `id` for an ACK of id 0
+    # (docs/msgpack.md): its answer to the server's first ack request,
+    # "server-ping", is lost. Checked to still fail.
+    lost_ack = peer == "python" and parser == "msgpack"
     try:
         if peer == "python":
             cfg = {"case": "chat", "url": srv.origin}
         else:
             cfg = {"case": "chat", "origin": srv.origin}
+        if parser:
+            cfg["parser"] = parser
+        if lost_ack:
+            # the client waits 15 s for the answer, then goes on
+            cfg["deadline"] = 25
         rc, obs, err = run_client(peer, cfg)
-        ck.client(rc, obs, err)
+        if lost_ack:
+            last = obs[-1] if obs else {}
+            ck.that(rc == 1 and last.get("obs") == "timeout" and
+                    last.get("missing") == ["server-ping-answer"],
+                    "expected the client to miss only server-ping-answer (an ACK of id 0 "
+                    "without id); got rc %s, last lines %s, stderr %s: if it now passes, "
+                    "update docs/msgpack.md and this test" % (
+                        rc, json.dumps(obs[-3:]), err.strip()[-300:]))
+            timeouts = [o.get("ack") for o in srv.logs("sio_ack_timeout")]
+            ck.that(0 in timeouts, "the server logged no sio_ack_timeout for ack 0: %s" %
+                    json.dumps(timeouts))
+        else:
+            ck.client(rc, obs, err)
         ck.obs(obs, "joined", "args", [["room1"]], who="A")
         ck.obs(obs, "joined", "args", [["room1"]], who="B")
         ck.obs(obs, "room-ack", "args", [1])
         ck.obs(obs, "message", "args", ["hi", {"$binary": "CQ=="}], who="B")
         ck.obs(obs, "server-ping", "args", ["p1"])
-        ck.obs(obs, "server-ping-answer", "args", ["pong", {"$binary": "Bw=="}])
+        if not lost_ack:
+            ck.obs(obs, "server-ping-answer", "args", ["pong", {"$binary": "Bw=="}])
         ck.obs(obs, "rooms", "args", [["room1"]])
         ck.obs(obs, "left", "args", [[]])
         ck.obs(obs, "message", "args", ["to-all"], who="A")
         ck.obs(obs, "to-all-ack", "args", [1])
         ck.obs(obs, "echo", "args", [{"$binary": "AQI="}, "e"])
         acks = [o.get("data") for o in srv.logs("sio_ack")]
-        ck.that(["pong", {"$binary": "Bw=="}] in acks,
-                "the server log lacks the client's ack: %s" % json.dumps(acks))
+        ck.that((["pong", {"$binary": "Bw=="}] in acks) != lost_ack,
+                "the server log %s the client's ack: %s" % (
+                    "has" if lost_ack else "lacks", json.dumps(acks)))
     finally:
         ck.server(srv)
     return ck.problems
@@ -618,8 +646,14 @@ def cases(sioc, tmp):
          lambda: case_suite(sioc, "python")),
         ("python", "websocket only",
          lambda: case_suite(sioc, "python", transports=["websocket"])),
+        ("python", "msgpack parser",
+         lambda: case_suite(sioc, "python", server_args=["--parser", "msgpack"],
+                            parser="msgpack")),
         ("python", "chat: rooms, broadcast, acks both ways",
          lambda: case_chat(sioc, "python")),
+        ("python", "chat with the msgpack parser (ack id 0 lost)",
+         lambda: case_chat(sioc, "python", server_args=["--parser", "msgpack"],
+                           parser="msgpack")),
         ("python", "reconnect after server crash and restart",
          lambda: case_reconnect(sioc, "python", crash=True)),
         ("node-eio", "engine.io echo, polling",

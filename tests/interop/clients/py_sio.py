@@ -9,6 +9,8 @@ Run with the interpreter that has python-socketio (Debian's python3-socketio,
                 "path": "socket.io", "transports": ["polling"],
                 "deadline": 20}'
 
+With "parser": "msgpack", the clients use python-socketio's msgpack serializer.
+
 Cases: suite (the test-suite application), chat (the chat application,
 two clients), reconnect (the server restarts under the client).
 """
@@ -59,6 +61,9 @@ def watchdog():
 
 def client(**kw):
     kw.setdefault("reconnection", False)
+    if CFG.get("parser") == "msgpack":
+        # python-socketio's own msgpack serializer (needs python3-msgpack)
+        kw["serializer"] = "msgpack"
     return socketio.Client(handle_sigint=False, **kw)
 
 

@@ -2,7 +2,10 @@
 # A Socket.IO server for the interop tests of `sioc connect`, on
 # python-socketio's AsyncServer with aiohttp (Engine.IO 4 / Socket.IO v5).
 #
-#   /usr/bin/python3 py_server.py [--port N] [--ping MS]
+#   /usr/bin/python3 py_server.py [--port N] [--ping MS] [--msgpack]
+#
+# --msgpack: python-socketio's msgpack serializer (needs python3-msgpack)
+# instead of the JSON text format.
 #
 # Listens on 127.0.0.1 (port 0: any free port) and prints {"port":N} on stdout
 # once listening. The application is the one of node_server.js:
@@ -20,6 +23,7 @@ from aiohttp import web
 
 port = 0
 ping = 25000
+serializer = "default"
 args = sys.argv[1:]
 while args:
     a = args.pop(0)
@@ -27,11 +31,14 @@ while args:
         port = int(args.pop(0))
     elif a == "--ping":
         ping = int(args.pop(0))
+    elif a == "--msgpack":
+        serializer = "msgpack"
     else:
         print("unknown argument " + a, file=sys.stderr)
         sys.exit(2)
 
-sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=ping / 1000.0,
+sio = socketio.AsyncServer(async_mode="aiohttp", serializer=serializer,
+                           ping_interval=ping / 1000.0,
                            ping_timeout=min(ping, 20000) / 1000.0)
 app = web.Application()
 sio.attach(app)
