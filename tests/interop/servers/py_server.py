@@ -58,10 +58,10 @@ def register(nsp):
         if nsp == "/private":
             raise socketio.exceptions.ConnectionRefusedError("private")
         # python-socketio sends what the connect handler emits before its
-        # CONNECT answer (docs/connect.md): emit once the handler returned.
+        # CONNECT answer (docs/connect.md): the client must hold it until
+        # the CONNECT answer and deliver it after.
         welcome = {"auth": auth, "query": query_of(environ), "nsp": nsp}
-        asyncio.get_running_loop().create_task(
-            sio.emit("welcome", welcome, to=sid, namespace=nsp))
+        await sio.emit("welcome", welcome, to=sid, namespace=nsp)
 
     async def echo(sid, *args):
         await sio.emit("echoed", tuple(args), to=sid, namespace=nsp)
